@@ -1,0 +1,2 @@
+/** Transformer model families, checkpoints (safetensors, config.json), tokenizers and generation. */
+package dev.lathe.models;
