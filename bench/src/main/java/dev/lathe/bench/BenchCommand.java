@@ -1,0 +1,87 @@
+package dev.lathe.bench;
+
+import dev.lathe.core.Scope;
+import dev.lathe.core.Tensor;
+import dev.lathe.core.backend.Backend;
+import dev.lathe.core.backend.Backends;
+import dev.lathe.train.cli.Args;
+import dev.lathe.train.cli.Command;
+import dev.lathe.train.cli.UsageException;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * {@code ./lathe bench gemm --m M --n N --k K}: times the backend's GEMM (C[M,N] = A[M,K] Bᵀ with B stored
+ * [N,K], a PyTorch Linear) and prints one JSON line with the median time and GFLOP/s. For statistically careful
+ * numbers use the JMH benchmarks (see bench/NOTES.md); this is the quick check.
+ */
+public final class BenchCommand implements Command {
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "quick benchmarks: bench gemm --m M --n N --k K (JSON line on stdout)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: ./lathe bench gemm --m M --n N --k K [--trans-b true|false] [--warmup 3] [--iters 10] [--device auto|cpu]
+                Times C[M,N] = A[M,K] @ op(B) on the chosen backend; op(B) reads B stored [N,K] (a Linear weight)
+                when --trans-b is true (default). Progress goes to stderr; the last stdout line is one JSON object:
+                {"bench":"gemm","m":..,"n":..,"k":..,"trans_b":..,"ms_median":..,"ms_min":..,"gflops":..}""";
+    }
+
+    @Override
+    public int run(Args args, PrintStream out, PrintStream err) {
+        var pos = args.positionals();
+        if (pos.isEmpty() || !pos.get(0).equals("gemm")) {
+            throw new UsageException("expected a benchmark name: gemm (see ./lathe bench --help)");
+        }
+        int m = positive(args, "m", 1024), n = positive(args, "n", 1024), k = positive(args, "k", 1024);
+        boolean transB = !args.has("trans-b") || args.bool("trans-b");
+        int warmup = Math.max(0, args.integer("warmup", 3)), iters = positive(args, "iters", 10);
+        Backend backend;
+        try {
+            backend = Backends.select(args.string("device", "auto"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        args.rejectUnknown();
+        double[] ms = new double[iters];
+        Random rng = new Random(0);
+        try (var s = Scope.open()) {
+            Tensor a = Tensor.randn(rng, 1f, m, k);
+            Tensor b = transB ? Tensor.randn(rng, 1f, n, k) : Tensor.randn(rng, 1f, k, n);
+            Tensor bOp = transB ? b.t() : b;
+            Tensor c = Tensor.empty(m, n);
+            for (int i = 0; i < warmup + iters; i++) {
+                long t0 = System.nanoTime();
+                backend.matmul(a, bOp, c, 1f, 0f);
+                double elapsed = (System.nanoTime() - t0) / 1e6;
+                if (i >= warmup) ms[i - warmup] = elapsed;
+                err.printf("gemm %dx%dx%d %s %d/%d: %.3f ms%n", m, n, k, i < warmup ? "warmup" : "iter",
+                        i < warmup ? i + 1 : i - warmup + 1, i < warmup ? warmup : iters, elapsed);
+            }
+        }
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        double gflops = 2.0 * m * n * k / (median * 1e6);
+        out.printf("{\"bench\":\"gemm\",\"backend\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"trans_b\":%b,"
+                        + "\"ms_median\":%.4f,\"ms_min\":%.4f,\"gflops\":%.4g}%n",
+                backend.name(), m, n, k, transB, median, sorted[0], gflops);
+        return 0;
+    }
+
+    private static int positive(Args args, String flag, int fallback) {
+        int v = args.integer(flag, fallback);
+        if (v <= 0) throw new UsageException("--" + flag + " must be positive, got " + v);
+        return v;
+    }
+}

@@ -1,0 +1,124 @@
+package dev.lathe.core.backend;
+
+import dev.lathe.core.DType;
+import dev.lathe.core.Device;
+import dev.lathe.core.Tensor;
+import dev.lathe.core.memory.Storage;
+
+/**
+ * The primitive kernels every device implements. Arguments are tensors of this backend's device; outputs are
+ * overwritten (never accumulated) unless a method says so; float tensors are F32 unless a method says so.
+ * Autograd, modules and trainers are written once against this interface.
+ */
+public interface Backend {
+    String name();
+
+    Device device();
+
+    /** One line for logs: what this backend runs on (vector width, threads, card). */
+    String describe();
+
+    /** Memory for {@code bytes} bytes on this device, released when its last tensor is closed. */
+    Storage allocate(long bytes);
+
+    // ---- data movement
+
+    /** dst = src elementwise over the logical shape; src may be a transposed view; converts F32 to/from BF16/F16. */
+    void copy(Tensor src, Tensor dst);
+
+    void fill(Tensor dst, float value);
+
+    // ---- GEMM
+
+    /**
+     * c = alpha * a @ b + beta * c. a is [.., M, K], b is [.., K, N] (either may be a {@link Tensor#t()} view:
+     * read as a transpose, never copied), c is [.., M, N] contiguous. Leading dims of a and c are batch dims;
+     * b is either rank 2 (shared by every batch) or has the same batch dims.
+     */
+    void matmul(Tensor a, Tensor b, Tensor c, float alpha, float beta);
+
+    // ---- element-wise and reductions
+
+    /** out = a op b, with b repeated over a's trailing b.numel() elements (same shape, bias row, or scalar). */
+    void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+
+    void unary(UnaryOp op, Tensor x, Tensor out);
+
+    /** out = alpha * x. */
+    void scale(Tensor x, float alpha, Tensor out);
+
+    /** out = x + s. */
+    void addScalar(Tensor x, float s, Tensor out);
+
+    /** y += alpha * x (accumulates). */
+    void axpy(float alpha, Tensor x, Tensor y);
+
+    /** Sum of all elements, accumulated in float64. */
+    double sum(Tensor x);
+
+    /** Sum of squares of all elements, accumulated in float64. */
+    double sumSquares(Tensor x);
+
+    /** x viewed as [rows, C] with C = out.numel(): out[c] = sum over rows. */
+    void sumRows(Tensor x, Tensor out);
+
+    /** x viewed as [rows, C] with rows = out.numel(): out[r] = sum over the row. */
+    void rowSum(Tensor x, Tensor out);
+
+    // ---- normalisation and activations (rows = all leading dims, C = last dim)
+
+    void softmaxForward(Tensor x, Tensor out);
+
+    void softmaxBackward(Tensor out, Tensor dout, Tensor dx);
+
+    /** mean and rstd are [rows], saved for backward; beta may be null. */
+    void layerNormForward(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor out, Tensor mean, Tensor rstd);
+
+    /** dbeta may be null. */
+    void layerNormBackward(Tensor dout, Tensor x, Tensor gamma, Tensor mean, Tensor rstd,
+                           Tensor dx, Tensor dgamma, Tensor dbeta);
+
+    void rmsNormForward(Tensor x, Tensor weight, float eps, Tensor out, Tensor rstd);
+
+    void rmsNormBackward(Tensor dout, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight);
+
+    /** GELU, tanh approximation (GPT-2's gelu_new). */
+    void geluForward(Tensor x, Tensor out);
+
+    void geluBackward(Tensor x, Tensor dout, Tensor dx);
+
+    void siluForward(Tensor x, Tensor out);
+
+    void siluBackward(Tensor x, Tensor dout, Tensor dx);
+
+    // ---- embedding, attention, loss
+
+    /** ids I32 [N] (any shape), table [V, C], out [N, C]. */
+    void embeddingForward(Tensor ids, Tensor table, Tensor out);
+
+    /** dtable [V, C] = scatter-add of dout rows at ids. */
+    void embeddingBackward(Tensor ids, Tensor dout, Tensor dtable);
+
+    /** Causal attention; keyMask is null or I32 [B, T] with 0 for padding keys; lse [B, H, T] is saved for backward. */
+    void attentionForward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse);
+
+    /** dq, dk, dv are overwritten; they may be one packed tensor like q, k, v. */
+    void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse,
+                           Tensor dout, Tensor dq, Tensor dk, Tensor dv);
+
+    /** logits [N, V], targets I32 [N]; losses [N] (0 where ignored), lse [N]. */
+    void crossEntropyForward(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses, Tensor lse);
+
+    /** dlogits [N, V] = dlosses[i] * (softmax - onehot), zero rows where ignored. */
+    void crossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor lse, Tensor dlosses, Tensor dlogits);
+
+    // ---- optimizer
+
+    /** PyTorch AdamW on one parameter, in place on param, m and v. */
+    void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWHyper hyper);
+
+    /** Element type this backend computes GEMMs in for a given storage type (F32 on the CPU). */
+    default DType computeType(DType storage) {
+        return DType.F32;
+    }
+}

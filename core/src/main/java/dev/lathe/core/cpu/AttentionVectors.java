@@ -1,0 +1,153 @@
+package dev.lathe.core.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.stream.IntStream;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The length-D row primitives of the attention kernels: rows in a float[] scratch (offset ao; a block is 4 rows
+ * at stride D) against one row of a MemorySegment (byte offset x or y). Vector body with scalar tails for D not
+ * a multiple of the lane count.
+ */
+final class AttentionVectors {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Lane -> block row (lane % 4) for key-major [key][4 rows] data. */
+    private static final int[] ROW_OF_LANE = IntStream.range(0, S.length()).map(i -> i % 4).toArray();
+
+    private AttentionVectors() {}
+
+    /** sum_d a[ao+d] * seg[x+d]. */
+    static float dot(float[] a, int ao, MemorySegment seg, long x, int D) {
+        int d = 0;
+        int bound = S.loopBound(D);
+        FloatVector acc = FloatVector.zero(S);
+        for (; d < bound; d += S.length()) {
+            FloatVector xv = FloatVector.fromMemorySegment(S, seg, x + 4L * d, NATIVE);
+            acc = FloatVector.fromArray(S, a, ao + d).fma(xv, acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; d < D; d++) sum += a[ao + d] * seg.get(F, x + 4L * d);
+        return sum;
+    }
+
+    /** out[oo+i] = a[ao+i*D ..]·seg[x ..] for the 4 rows i of a block: each segment vector is loaded once. */
+    static void dot4(float[] a, int ao, MemorySegment seg, long x, int D, float[] out, int oo) {
+        int d = 0;
+        int bound = S.loopBound(D);
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+        for (; d < bound; d += S.length()) {
+            FloatVector kv = FloatVector.fromMemorySegment(S, seg, x + 4L * d, NATIVE);
+            c0 = FloatVector.fromArray(S, a, ao + d).fma(kv, c0);
+            c1 = FloatVector.fromArray(S, a, ao + D + d).fma(kv, c1);
+            c2 = FloatVector.fromArray(S, a, ao + 2 * D + d).fma(kv, c2);
+            c3 = FloatVector.fromArray(S, a, ao + 3 * D + d).fma(kv, c3);
+        }
+        float s0 = c0.reduceLanes(VectorOperators.ADD), s1 = c1.reduceLanes(VectorOperators.ADD);
+        float s2 = c2.reduceLanes(VectorOperators.ADD), s3 = c3.reduceLanes(VectorOperators.ADD);
+        for (; d < D; d++) {
+            float kd = seg.get(F, x + 4L * d);
+            s0 += a[ao + d] * kd;
+            s1 += a[ao + D + d] * kd;
+            s2 += a[ao + 2 * D + d] * kd;
+            s3 += a[ao + 3 * D + d] * kd;
+        }
+        out[oo] = s0;
+        out[oo + 1] = s1;
+        out[oo + 2] = s2;
+        out[oo + 3] = s3;
+    }
+
+    /** a[ao+i*D+d] += c[co+i] * seg[x+d] for the 4 rows i of a block. */
+    static void axpy4Into(float[] c, int co, MemorySegment seg, long x, float[] a, int ao, int D) {
+        int d = 0;
+        int bound = S.loopBound(D);
+        FloatVector w0 = FloatVector.broadcast(S, c[co]), w1 = FloatVector.broadcast(S, c[co + 1]);
+        FloatVector w2 = FloatVector.broadcast(S, c[co + 2]), w3 = FloatVector.broadcast(S, c[co + 3]);
+        for (; d < bound; d += S.length()) {
+            FloatVector xv = FloatVector.fromMemorySegment(S, seg, x + 4L * d, NATIVE);
+            xv.fma(w0, FloatVector.fromArray(S, a, ao + d)).intoArray(a, ao + d);
+            xv.fma(w1, FloatVector.fromArray(S, a, ao + D + d)).intoArray(a, ao + D + d);
+            xv.fma(w2, FloatVector.fromArray(S, a, ao + 2 * D + d)).intoArray(a, ao + 2 * D + d);
+            xv.fma(w3, FloatVector.fromArray(S, a, ao + 3 * D + d)).intoArray(a, ao + 3 * D + d);
+        }
+        for (; d < D; d++) {
+            float xd = seg.get(F, x + 4L * d);
+            a[ao + d] += c[co] * xd;
+            a[ao + D + d] += c[co + 1] * xd;
+            a[ao + 2 * D + d] += c[co + 2] * xd;
+            a[ao + 3 * D + d] += c[co + 3] * xd;
+        }
+    }
+
+    /** seg[y+d] += sum_i c[co+i] * a[ao+i*D+d] over the 4 rows i of a block: one load and store of seg. */
+    static void axpy4Out(float[] c, int co, float[] a, int ao, MemorySegment seg, long y, int D) {
+        int d = 0;
+        int bound = S.loopBound(D);
+        FloatVector w0 = FloatVector.broadcast(S, c[co]), w1 = FloatVector.broadcast(S, c[co + 1]);
+        FloatVector w2 = FloatVector.broadcast(S, c[co + 2]), w3 = FloatVector.broadcast(S, c[co + 3]);
+        for (; d < bound; d += S.length()) {
+            FloatVector yv = FloatVector.fromMemorySegment(S, seg, y + 4L * d, NATIVE);
+            yv = FloatVector.fromArray(S, a, ao + d).fma(w0, yv);
+            yv = FloatVector.fromArray(S, a, ao + D + d).fma(w1, yv);
+            yv = FloatVector.fromArray(S, a, ao + 2 * D + d).fma(w2, yv);
+            yv = FloatVector.fromArray(S, a, ao + 3 * D + d).fma(w3, yv);
+            yv.intoMemorySegment(seg, y + 4L * d, NATIVE);
+        }
+        for (; d < D; d++) {
+            float sum = c[co] * a[ao + d] + c[co + 1] * a[ao + D + d] + c[co + 2] * a[ao + 2 * D + d]
+                    + c[co + 3] * a[ao + 3 * D + d];
+            seg.set(F, y + 4L * d, seg.get(F, y + 4L * d) + sum);
+        }
+    }
+
+    /**
+     * a[ao+e] = exp(a[ao+e] - shift[so + e%4]) for e < count: key-major scores [key][4 rows] of a block, each
+     * shifted by its row's max or lse (finite). The vector exp is many times faster than Math.exp.
+     */
+    static void exp4(float[] a, int ao, int count, float[] shift, int so) {
+        FloatVector sv = FloatVector.fromArray(S, shift, so, ROW_OF_LANE, 0);
+        int e = 0;
+        int bound = S.length() % 4 == 0 ? S.loopBound(count) : 0; // vectors must hold whole keys
+        for (; e < bound; e += S.length()) {
+            FloatVector.fromArray(S, a, ao + e).sub(sv).lanewise(VectorOperators.EXP).intoArray(a, ao + e);
+        }
+        for (; e < count; e++) a[ao + e] = (float) Math.exp(a[ao + e] - shift[so + e % 4]);
+    }
+
+    /** a[ao+d] = alpha * seg[x+d]. */
+    static void load(float alpha, MemorySegment seg, long x, float[] a, int ao, int D) {
+        int d = 0;
+        int bound = S.loopBound(D);
+        for (; d < bound; d += S.length()) {
+            FloatVector.fromMemorySegment(S, seg, x + 4L * d, NATIVE).mul(alpha).intoArray(a, ao + d);
+        }
+        for (; d < D; d++) a[ao + d] = alpha * seg.get(F, x + 4L * d);
+    }
+
+    /** seg[y+d] = alpha * a[ao+d]. */
+    static void store(float alpha, float[] a, int ao, MemorySegment seg, long y, int D) {
+        int d = 0;
+        int bound = S.loopBound(D);
+        for (; d < bound; d += S.length()) {
+            FloatVector.fromArray(S, a, ao + d).mul(alpha).intoMemorySegment(seg, y + 4L * d, NATIVE);
+        }
+        for (; d < D; d++) seg.set(F, y + 4L * d, alpha * a[ao + d]);
+    }
+
+    /** a[ao+d] *= alpha. */
+    static void scale(float alpha, float[] a, int ao, int D) {
+        int d = 0;
+        int bound = S.loopBound(D);
+        for (; d < bound; d += S.length()) {
+            FloatVector.fromArray(S, a, ao + d).mul(alpha).intoArray(a, ao + d);
+        }
+        for (; d < D; d++) a[ao + d] *= alpha;
+    }
+}

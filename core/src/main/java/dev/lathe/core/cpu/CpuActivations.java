@@ -1,0 +1,116 @@
+package dev.lathe.core.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * GELU (tanh approximation, as GPT-2 and PyTorch's approximate='tanh') and SiLU, forward and backward, over
+ * flat float32 buffers of n elements. Outputs are overwritten and may alias the inputs.
+ */
+public final class CpuActivations {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = F.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final float K = (float) Math.sqrt(2 / Math.PI);
+    private static final float C = 0.044715f;
+    /**
+     * GELU's derivative is 0 below and 1 above this to float precision (tanh saturates at |u| ~ 9, x ~ 4.5);
+     * clamping x to it keeps x² and x·sech² finite for any input.
+     */
+    private static final float GELU_GRAD_CLAMP = 10f;
+
+    private CpuActivations() {}
+
+    // ---- GELU: out = 0.5 x (1 + tanh(u)), u = K (x + C x³). Shapes: x, out, dout, dx [n].
+
+    public static void geluForward(long n, MemorySegment x, MemorySegment out) {
+        CpuRanges.forElements(n, (from, to) -> {
+            long i = from;
+            for (long end = CpuRanges.vectorEnd(from, to, LANES); i < end; i += LANES) {
+                FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, NATIVE);
+                FloatVector u = v.mul(v).mul(C).fma(v, v).mul(K);
+                FloatVector t = u.lanewise(VectorOperators.TANH);
+                v.mul(0.5f).mul(t.add(1f)).intoMemorySegment(out, i * 4, NATIVE);
+            }
+            for (; i < to; i++) {
+                float v = x.getAtIndex(JAVA_FLOAT, i);
+                float t = (float) Math.tanh(K * Math.fma(C, v * v * v, v));
+                out.setAtIndex(JAVA_FLOAT, i, 0.5f * v * (1f + t));
+            }
+        });
+    }
+
+    /** dx = dout · gelu'(x), gelu'(x) = 0.5 (1 + t) + 0.5 x (1 - t²) K (1 + 3 C x²), t = tanh(u). */
+    public static void geluBackward(long n, MemorySegment x, MemorySegment dout, MemorySegment dx) {
+        CpuRanges.forElements(n, (from, to) -> {
+            long i = from;
+            for (long end = CpuRanges.vectorEnd(from, to, LANES); i < end; i += LANES) {
+                FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, NATIVE)
+                        .max(-GELU_GRAD_CLAMP).min(GELU_GRAD_CLAMP);
+                FloatVector x2 = v.mul(v);
+                FloatVector t = x2.fma(C, 1f).mul(v).mul(K).lanewise(VectorOperators.TANH);
+                FloatVector sech2 = t.mul(t).neg().add(1f);
+                FloatVector du = x2.fma(3 * C, 1f).mul(K);
+                FloatVector grad = v.mul(0.5f).mul(sech2).fma(du, t.add(1f).mul(0.5f));
+                grad.mul(FloatVector.fromMemorySegment(F, dout, i * 4, NATIVE)).intoMemorySegment(dx, i * 4, NATIVE);
+            }
+            for (; i < to; i++) {
+                float v = Math.clamp(x.getAtIndex(JAVA_FLOAT, i), -GELU_GRAD_CLAMP, GELU_GRAD_CLAMP);
+                float x2 = v * v;
+                float t = (float) Math.tanh(K * v * Math.fma(C, x2, 1f));
+                float du = K * Math.fma(3 * C, x2, 1f);
+                float grad = Math.fma(0.5f * v * (1f - t * t), du, 0.5f * (1f + t));
+                dx.setAtIndex(JAVA_FLOAT, i, grad * dout.getAtIndex(JAVA_FLOAT, i));
+            }
+        });
+    }
+
+    // ---- SiLU: out = x σ(x), σ(x) = 1 / (1 + e^-x). Shapes: x, out, dout, dx [n]. e^-x overflowing to
+    // infinity for x < -88 gives σ = 0 exactly, the right limit, so no clamping is needed.
+
+    public static void siluForward(long n, MemorySegment x, MemorySegment out) {
+        CpuRanges.forElements(n, (from, to) -> {
+            long i = from;
+            for (long end = CpuRanges.vectorEnd(from, to, LANES); i < end; i += LANES) {
+                FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, NATIVE);
+                v.mul(sigmoid(v)).intoMemorySegment(out, i * 4, NATIVE);
+            }
+            for (; i < to; i++) {
+                float v = x.getAtIndex(JAVA_FLOAT, i);
+                out.setAtIndex(JAVA_FLOAT, i, v * sigmoid(v));
+            }
+        });
+    }
+
+    /** dx = dout · silu'(x), silu'(x) = σ (1 + x (1 - σ)). */
+    public static void siluBackward(long n, MemorySegment x, MemorySegment dout, MemorySegment dx) {
+        CpuRanges.forElements(n, (from, to) -> {
+            long i = from;
+            for (long end = CpuRanges.vectorEnd(from, to, LANES); i < end; i += LANES) {
+                FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, NATIVE);
+                FloatVector s = sigmoid(v);
+                FloatVector grad = v.mul(s.neg().add(1f)).add(1f).mul(s);
+                grad.mul(FloatVector.fromMemorySegment(F, dout, i * 4, NATIVE)).intoMemorySegment(dx, i * 4, NATIVE);
+            }
+            for (; i < to; i++) {
+                float v = x.getAtIndex(JAVA_FLOAT, i);
+                float s = sigmoid(v);
+                dx.setAtIndex(JAVA_FLOAT, i, s * (1f + v * (1f - s)) * dout.getAtIndex(JAVA_FLOAT, i));
+            }
+        });
+    }
+
+    private static FloatVector sigmoid(FloatVector v) {
+        return FloatVector.broadcast(F, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    private static float sigmoid(float v) {
+        return 1f / (1f + (float) Math.exp(-v));
+    }
+}

@@ -1,0 +1,229 @@
+package dev.lathe.core.cpu;
+
+import static dev.lathe.core.cpu.AttentionVectors.axpy4Into;
+import static dev.lathe.core.cpu.AttentionVectors.axpy4Out;
+import static dev.lathe.core.cpu.AttentionVectors.dot;
+import static dev.lathe.core.cpu.AttentionVectors.dot4;
+import static dev.lathe.core.cpu.AttentionVectors.exp4;
+import static dev.lathe.core.cpu.AttentionVectors.load;
+import static dev.lathe.core.cpu.AttentionVectors.scale;
+import static dev.lathe.core.cpu.AttentionVectors.store;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * Causal multi-head self-attention on the CPU, FlashAttention-style: a block of ROWS query rows streams over its
+ * keys in tiles with an online (max-shifted) softmax, so scratch is O(ROWS * (D + TILE)) per thread and no
+ * [T, T] matrix exists. Each key and value row is loaded once per block of queries, not once per query.
+ * Backward recomputes the probabilities from the saved row log-sum-exp.
+ */
+public final class CpuAttention {
+    /** Query rows per block: fixed at 4 by AttentionVectors' dot4 / axpy4 register blocking. */
+    private static final int ROWS = 4;
+    /** Keys scored at once before each row's running max and sum are updated. */
+    private static final int TILE = 32;
+    private static final float NEG_INF = Float.NEGATIVE_INFINITY;
+
+    /** Per-thread scratch, grown as needed (layouts at forwardBlock and backwardBlock). */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    private CpuAttention() {}
+
+    /**
+     * Causal multi-head attention, grouped-query capable: H query heads, Hkv key/value heads (H % Hkv == 0; query
+     * head h uses kv head h / (H/Hkv)), head dim D.
+     * out[b,t,h,:] = sum_{s<=t, keyMask[b,s]!=0} softmax_s(scale * q[b,t,h,:]·k[b,s,kvh,:]) v[b,s,kvh,:].
+     * keyMask: null (all real) or int32 [B,T], 0 = padding key (excluded). A query with no allowed key gets
+     * out = 0 and lse = -Infinity.
+     * lse: float32 [B,H,T], the row log-sum-exp of the scaled scores (saved for backward).
+     */
+    public static void forward(int B, int T, int H, int Hkv, int D, float scale,
+                               AttentionRows q, AttentionRows k, AttentionRows v, MemorySegment keyMask,
+                               AttentionRows out, MemorySegment lse) {
+        Dims x = new Dims(B, T, H, Hkv, D, scale, keyMask);
+        int blocks = (T + ROWS - 1) / ROWS;
+        // One task = one (b, h, block of query rows); it writes only its own out rows and lse entries.
+        // Later blocks see more keys, so the pool's many small chunks keep the cores balanced.
+        CpuParallel.forRange(B * H * blocks, 1, (from, to) -> {
+            float[] s = scratch(2 * ROWS * D + ROWS * TILE + 3 * ROWS);
+            for (int task = from; task < to; task++) {
+                int b = task / (H * blocks), h = task / blocks % H;
+                forwardBlock(x, b, h, task % blocks * ROWS, q, k, v, out, lse, s);
+            }
+        });
+    }
+
+    /**
+     * Gradients of forward. dq, dk, dv are OVERWRITTEN (not accumulated). Uses out and lse from forward;
+     * recomputes probabilities tile by tile: Delta_t = dout_t·out_t, p = exp(score - lse), dv += p*dout,
+     * dp = dout·v, ds = p*(dp - Delta), dq += scale*ds*k, dk += scale*ds*q.
+     */
+    public static void backward(int B, int T, int H, int Hkv, int D, float scale,
+                                AttentionRows q, AttentionRows k, AttentionRows v, MemorySegment keyMask,
+                                AttentionRows out, MemorySegment lse, AttentionRows dout,
+                                AttentionRows dq, AttentionRows dk, AttentionRows dv) {
+        Dims x = new Dims(B, T, H, Hkv, D, scale, keyMask);
+        // One task = one (b, kv head): it owns dk/dv rows of that kv head and dq rows of its H/Hkv query heads.
+        CpuParallel.forRange(B * Hkv, 1, (from, to) -> {
+            float[] s = scratch(3 * ROWS * D + ROWS * TILE + 5 * ROWS);
+            for (int task = from; task < to; task++) {
+                int b = task / Hkv, kvh = task % Hkv;
+                for (int t = 0; t < T; t++) {
+                    long row = (long) b * T + t;
+                    dk.seg().asSlice(dk.offset(row, kvh, D), (long) D * Float.BYTES).fill((byte) 0);
+                    dv.seg().asSlice(dv.offset(row, kvh, D), (long) D * Float.BYTES).fill((byte) 0);
+                }
+                for (int h = kvh * x.group(); h < (kvh + 1) * x.group(); h++) {
+                    for (int t0 = 0; t0 < T; t0 += ROWS) {
+                        backwardBlock(x, b, h, t0, q, k, v, out, lse, dout, dq, dk, dv, s);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * out and lse of query rows t0 .. t0+3 of (b, h) by an online softmax over key tiles. Rows past T are
+     * computed as empty rows and not stored.
+     * s: [qs (4 rows of D) | acc (4 rows of D) | p (TILE keys x 4 rows) | m (4) | l (4) | exp shift (4)].
+     */
+    private static void forwardBlock(Dims x, int b, int h, int t0, AttentionRows q, AttentionRows k,
+                                     AttentionRows v, AttentionRows out, MemorySegment lse, float[] s) {
+        int D = x.D(), kvh = h / x.group(), rows = Math.min(ROWS, x.T() - t0), last = t0 + rows - 1;
+        int QS = 0, ACC = ROWS * D, P = 2 * ROWS * D, M = P + ROWS * TILE, L = M + ROWS, SH = L + ROWS;
+        long base = (long) b * x.T();
+        for (int i = 0; i < ROWS; i++) { // qs = scale * q, so a score is qs·k
+            if (i < rows) load(x.scale(), q.seg(), q.offset(base + t0 + i, h, D), s, QS + i * D, D);
+            else Arrays.fill(s, QS + i * D, QS + (i + 1) * D, 0f);
+            s[M + i] = NEG_INF; // running max of row i's scores
+            s[L + i] = 0f;      // running sum of exp(score - max)
+        }
+        Arrays.fill(s, ACC, ACC + ROWS * D, 0f);
+        for (int s0 = 0; s0 <= last; s0 += TILE) {
+            int n = Math.min(TILE, last + 1 - s0);
+            scoreTile(x, b, kvh, t0, rows, s0, n, k, s, QS, P);
+            // Per row: shift the sum and accumulator to the tile's max; a row with no allowed key yet keeps
+            // max = -inf and shifts by 0 (its scores are all -inf, so its p are 0).
+            for (int i = 0; i < ROWS; i++) {
+                float tileMax = NEG_INF;
+                for (int j = 0; j < n; j++) tileMax = Math.max(tileMax, s[P + j * ROWS + i]);
+                if (tileMax > s[M + i]) {
+                    float c = (float) Math.exp(s[M + i] - tileMax);
+                    s[L + i] *= c;
+                    scale(c, s, ACC + i * D, D);
+                    s[M + i] = tileMax;
+                }
+                s[SH + i] = s[M + i] == NEG_INF ? 0f : s[M + i];
+            }
+            exp4(s, P, n * ROWS, s, SH); // p = exp(score - max)
+            // l_i += p_ij; acc_i += p_ij * v_j: each v row loaded once for the 4 query rows.
+            for (int j = 0; j < n; j++) {
+                for (int i = 0; i < ROWS; i++) s[L + i] += s[P + j * ROWS + i];
+                if (!x.allowed(b, s0 + j)) continue;
+                axpy4Into(s, P + j * ROWS, v.seg(), v.offset(base + s0 + j, kvh, D), s, ACC, D);
+            }
+        }
+        // l == 0 only when no key is allowed: the accumulator is still zero, so out = 0 and lse = -inf.
+        for (int i = 0; i < rows; i++) {
+            float l = s[L + i];
+            store(l > 0f ? 1f / l : 0f, s, ACC + i * D, out.seg(), out.offset(base + t0 + i, h, D), D);
+            lse.setAtIndex(ValueLayout.JAVA_FLOAT, x.lseIndex(b, h, t0 + i),
+                    l > 0f ? s[M + i] + (float) Math.log(l) : NEG_INF);
+        }
+    }
+
+    /**
+     * Query rows t0 .. t0+3 of (b, h): their dq rows (written), and their contributions to dk, dv of keys
+     * s <= t (added). Rows past T, and rows with no allowed key (lse = -inf), get p = 0.
+     * s: [qs (4 rows of D) | dout (4 rows of D) | dq (4 rows of D) | p (TILE keys x 4 rows)
+     *     | exp shift = lse (4) | Delta (4) | dp (4) | ds (4) | scale*ds (4)].
+     */
+    private static void backwardBlock(Dims x, int b, int h, int t0, AttentionRows q, AttentionRows k,
+                                      AttentionRows v, AttentionRows out, MemorySegment lse, AttentionRows dout,
+                                      AttentionRows dq, AttentionRows dk, AttentionRows dv, float[] s) {
+        int D = x.D(), kvh = h / x.group(), rows = Math.min(ROWS, x.T() - t0), last = t0 + rows - 1;
+        int QS = 0, DO = ROWS * D, DQ = 2 * ROWS * D, P = 3 * ROWS * D, SH = P + ROWS * TILE;
+        int DELTA = SH + ROWS, DP = DELTA + ROWS, DS = DP + ROWS, DSQ = DS + ROWS;
+        long base = (long) b * x.T();
+        Arrays.fill(s, 0, 3 * ROWS * D, 0f);
+        for (int i = 0; i < ROWS; i++) {
+            float rowLse = i < rows ? lse.getAtIndex(ValueLayout.JAVA_FLOAT, x.lseIndex(b, h, t0 + i)) : NEG_INF;
+            s[SH + i] = rowLse == NEG_INF ? 0f : rowLse;
+            s[DELTA + i] = 0f;
+            if (rowLse == NEG_INF) continue; // past T or no allowed key: qs = dout = 0
+            load(x.scale(), q.seg(), q.offset(base + t0 + i, h, D), s, QS + i * D, D); // qs = scale * q
+            load(1f, dout.seg(), dout.offset(base + t0 + i, h, D), s, DO + i * D, D);
+            s[DELTA + i] = dot(s, DO + i * D, out.seg(), out.offset(base + t0 + i, h, D), D); // Delta = dout·out
+        }
+        for (int s0 = 0; s0 <= last; s0 += TILE) {
+            int n = Math.min(TILE, last + 1 - s0);
+            scoreTile(x, b, kvh, t0, rows, s0, n, k, s, QS, P);
+            exp4(s, P, n * ROWS, s, SH); // p = exp(score - lse), recomputed
+            for (int j = 0; j < n; j++) {
+                int key = s0 + j, pj = P + j * ROWS;
+                if (!x.allowed(b, key)) continue;
+                long kOff = k.offset(base + key, kvh, D);
+                dot4(s, DO, v.seg(), v.offset(base + key, kvh, D), D, s, DP); // dp_i = dout_i·v_s
+                for (int i = 0; i < ROWS; i++) {
+                    s[DS + i] = s[pj + i] * (s[DP + i] - s[DELTA + i]); // softmax backward
+                    s[DSQ + i] = x.scale() * s[DS + i];
+                }
+                axpy4Out(s, pj, s, DO, dv.seg(), dv.offset(base + key, kvh, D), D); // dv_s += sum_i p_i dout_i
+                axpy4Out(s, DS, s, QS, dk.seg(), dk.offset(base + key, kvh, D), D); // dk_s += sum_i ds_i scale q_i
+                axpy4Into(s, DSQ, k.seg(), kOff, s, DQ, D);                          // dq_i += scale ds_i k_s
+            }
+        }
+        for (int i = 0; i < rows; i++) store(1f, s, DQ + i * D, dq.seg(), dq.offset(base + t0 + i, h, D), D);
+    }
+
+    /**
+     * Scores of keys s0 .. s0+n-1 against the block's rows, key-major: s[P + j*4 + i] = qs_i·k_{s0+j}, or -inf
+     * where the key is padding, after row i (causal), or row i is past T. A row with lse = -inf has every key
+     * masked here, so its p are 0 in backward too.
+     */
+    private static void scoreTile(Dims x, int b, int kvh, int t0, int rows, int s0, int n, AttentionRows k,
+                                  float[] s, int QS, int P) {
+        long base = (long) b * x.T();
+        for (int j = 0; j < n; j++) {
+            int key = s0 + j, pj = P + j * ROWS;
+            boolean allowed = x.allowed(b, key);
+            if (allowed) dot4(s, QS, k.seg(), k.offset(base + key, kvh, x.D()), x.D(), s, pj);
+            for (int i = 0; i < ROWS; i++) {
+                if (!allowed || i >= rows || key > t0 + i) s[pj + i] = NEG_INF;
+            }
+        }
+    }
+
+    private static float[] scratch(int n) {
+        float[] s = SCRATCH.get();
+        if (s.length < n) {
+            s = new float[n];
+            SCRATCH.set(s);
+        }
+        return s;
+    }
+
+    /** The problem's sizes, scale and key mask, shared by every block. */
+    private record Dims(int B, int T, int H, int Hkv, int D, float scale, MemorySegment keyMask) {
+        Dims {
+            if (Hkv <= 0 || H % Hkv != 0) {
+                throw new IllegalArgumentException("H=" + H + " is not a multiple of Hkv=" + Hkv);
+            }
+        }
+
+        /** Query heads per kv head. */
+        int group() {
+            return H / Hkv;
+        }
+
+        boolean allowed(int b, int key) {
+            return keyMask == null || keyMask.getAtIndex(ValueLayout.JAVA_INT, (long) b * T + key) != 0;
+        }
+
+        long lseIndex(int b, int h, int t) {
+            return ((long) b * H + h) * T + t;
+        }
+    }
+}

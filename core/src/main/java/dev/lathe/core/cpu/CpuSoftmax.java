@@ -1,0 +1,131 @@
+package dev.lathe.core.cpu;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import static dev.lathe.core.cpu.CpuVec.BLOCK;
+import static dev.lathe.core.cpu.CpuVec.F;
+import static dev.lathe.core.cpu.CpuVec.FLOAT;
+import static dev.lathe.core.cpu.CpuVec.L;
+import static dev.lathe.core.cpu.CpuVec.ORDER;
+import static dev.lathe.core.cpu.CpuVec.S;
+
+/**
+ * Softmax over the last axis.
+ *
+ * <pre>
+ * x, out, dout, dx : [rows, C]
+ * out = exp(x - max_c x) / sum_c exp(x - max_c x)
+ * dx  = out * (dout - sum_c(dout * out))
+ * </pre>
+ */
+public final class CpuSoftmax {
+    private CpuSoftmax() {}
+
+    public static void forward(int rows, int C, MemorySegment x, MemorySegment out) {
+        CpuParallel.forRange(rows, CpuVec.rowGrain(C), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) forwardRow((long) r * C * F, C, x, out);
+        });
+    }
+
+    private static void forwardRow(long row, int C, MemorySegment x, MemorySegment out) {
+        float mx = rowMax(x, row, C);
+        FloatVector mv = FloatVector.broadcast(S, mx);
+        // Sweep 1: out = exp(x - max), summed in float64 by blocks. exp is long enough that one add chain keeps up.
+        double sum = 0;
+        int bound = S.loopBound(C);
+        for (int c0 = 0; c0 < bound; c0 += BLOCK) {
+            int end = Math.min(bound, c0 + BLOCK);
+            FloatVector a = FloatVector.zero(S);
+            for (int c = c0; c < end; c += L) {
+                long o = row + c * F;
+                FloatVector e = FloatVector.fromMemorySegment(S, x, o, ORDER).sub(mv).lanewise(VectorOperators.EXP);
+                e.intoMemorySegment(out, o, ORDER);
+                a = a.add(e);
+            }
+            sum += a.reduceLanes(VectorOperators.ADD);
+        }
+        for (int c = bound; c < C; c++) {
+            long o = row + c * F;
+            float e = (float) Math.exp(x.get(FLOAT, o) - mx);
+            out.set(FLOAT, o, e);
+            sum += e;
+        }
+        // Sweep 2: normalise.
+        float inv = (float) (1.0 / sum);
+        FloatVector iv = FloatVector.broadcast(S, inv);
+        for (int c = 0; c < bound; c += L) {
+            long o = row + c * F;
+            FloatVector.fromMemorySegment(S, out, o, ORDER).mul(iv).intoMemorySegment(out, o, ORDER);
+        }
+        for (int c = bound; c < C; c++) {
+            long o = row + c * F;
+            out.set(FLOAT, o, out.get(FLOAT, o) * inv);
+        }
+    }
+
+    public static void backward(int rows, int C, MemorySegment out, MemorySegment dout, MemorySegment dx) {
+        CpuParallel.forRange(rows, CpuVec.rowGrain(C), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) backwardRow((long) r * C * F, C, out, dout, dx);
+        });
+    }
+
+    private static void backwardRow(long row, int C, MemorySegment out, MemorySegment dout, MemorySegment dx) {
+        // Sweep 1: s = sum(dout * out) in float64 by blocks; two FMA chains a step hide the FMA latency.
+        double s = 0;
+        int bound = S.loopBound(C);
+        for (int c0 = 0; c0 < bound; c0 += BLOCK) {
+            int end = Math.min(bound, c0 + BLOCK);
+            FloatVector a = FloatVector.zero(S), b = a;
+            int c = c0;
+            for (; c + 2 * L <= end; c += 2 * L) {
+                long o = row + c * F, o1 = o + L * F;
+                a = FloatVector.fromMemorySegment(S, dout, o, ORDER)
+                        .fma(FloatVector.fromMemorySegment(S, out, o, ORDER), a);
+                b = FloatVector.fromMemorySegment(S, dout, o1, ORDER)
+                        .fma(FloatVector.fromMemorySegment(S, out, o1, ORDER), b);
+            }
+            for (; c < end; c += L) {
+                long o = row + c * F;
+                a = FloatVector.fromMemorySegment(S, dout, o, ORDER)
+                        .fma(FloatVector.fromMemorySegment(S, out, o, ORDER), a);
+            }
+            s += a.add(b).reduceLanes(VectorOperators.ADD);
+        }
+        for (int c = bound; c < C; c++) {
+            long o = row + c * F;
+            s += (double) dout.get(FLOAT, o) * out.get(FLOAT, o);
+        }
+        // Sweep 2: dx = out * (dout - s).
+        float sf = (float) s;
+        FloatVector sv = FloatVector.broadcast(S, sf);
+        for (int c = 0; c < bound; c += L) {
+            long o = row + c * F;
+            FloatVector.fromMemorySegment(S, dout, o, ORDER).sub(sv)
+                    .mul(FloatVector.fromMemorySegment(S, out, o, ORDER))
+                    .intoMemorySegment(dx, o, ORDER);
+        }
+        for (int c = bound; c < C; c++) {
+            long o = row + c * F;
+            dx.set(FLOAT, o, out.get(FLOAT, o) * (dout.get(FLOAT, o) - sf));
+        }
+    }
+
+    /** max of the C floats at byte offset row of x (C >= 1). Shared with {@link CpuCrossEntropy}. */
+    static float rowMax(MemorySegment x, long row, int C) {
+        FloatVector a = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), b = a;
+        int bound = S.loopBound(C);
+        int c = 0;
+        // Two vectors a step: two independent max chains.
+        for (; c + 2 * L <= bound; c += 2 * L) {
+            a = a.max(FloatVector.fromMemorySegment(S, x, row + c * F, ORDER));
+            b = b.max(FloatVector.fromMemorySegment(S, x, row + (c + L) * F, ORDER));
+        }
+        for (; c < bound; c += L) a = a.max(FloatVector.fromMemorySegment(S, x, row + c * F, ORDER));
+        float mx = a.max(b).reduceLanes(VectorOperators.MAX);
+        for (; c < C; c++) mx = Math.max(mx, x.get(FLOAT, row + c * F));
+        return mx;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.lathe.core.nn;
+
+import dev.lathe.core.Scope;
+import dev.lathe.core.Tensor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * A tree of named parameters and sub-modules, PyTorch style ({@code h.0.attn.c_attn.weight}). A module owns its
+ * parameters: they are created outside any scope and freed by {@link #close()}.
+ */
+public abstract class Module implements AutoCloseable {
+    private final Map<String, Tensor> params = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    /** Registers a parameter built by {@code init} (run outside any open scope) and marks it as requiring grad. */
+    protected final Tensor parameter(String name, Supplier<Tensor> init) {
+        Tensor t = Scope.escape(init);
+        t.requiresGrad(true);
+        if (params.put(name, t) != null) throw new IllegalArgumentException("duplicate parameter " + name);
+        return t;
+    }
+
+    /** Registers a sub-module. */
+    protected final <M extends Module> M child(String name, M module) {
+        if (children.put(name, module) != null) throw new IllegalArgumentException("duplicate module " + name);
+        return module;
+    }
+
+    /** Every parameter with its dotted path, in registration order. */
+    public final Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect("", out);
+        return out;
+    }
+
+    private void collect(String prefix, Map<String, Tensor> out) {
+        params.forEach((k, v) -> out.put(prefix + k, v));
+        children.forEach((k, m) -> m.collect(prefix + k + ".", out));
+    }
+
+    public final List<Tensor> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    public final long parameterCount() {
+        long n = 0;
+        for (Tensor t : parameters()) n += t.numel();
+        return n;
+    }
+
+    /** Frees every parameter's gradient. */
+    public final void zeroGrad() {
+        for (Tensor t : parameters()) t.zeroGrad();
+    }
+
+    /** Training mode (dropout on where configured) or evaluation mode, for this module and its children. */
+    public final void train(boolean on) {
+        training = on;
+        children.values().forEach(m -> m.train(on));
+    }
+
+    public final boolean isTraining() {
+        return training;
+    }
+
+    /** Frees parameters, their gradients and every sub-module. */
+    @Override
+    public void close() {
+        params.values().forEach(Tensor::close);
+        children.values().forEach(Module::close);
+    }
+}

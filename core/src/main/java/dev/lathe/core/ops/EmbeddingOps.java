@@ -1,0 +1,25 @@
+package dev.lathe.core.ops;
+
+import static dev.lathe.core.ops.ElementwiseOps.be;
+
+import dev.lathe.core.Tensor;
+import dev.lathe.core.autograd.Node;
+
+/** Table lookup with a scatter-add backward. */
+public final class EmbeddingOps {
+    private EmbeddingOps() {}
+
+    /** ids I32 [..] into table [V, C] → [.., C]. */
+    public static Tensor embedding(Tensor ids, Tensor table) {
+        int[] idShape = ids.shape();
+        int[] shape = java.util.Arrays.copyOf(idShape, idShape.length + 1);
+        shape[idShape.length] = table.dim(1);
+        Tensor out = Tensor.empty(table.dtype(), shape);
+        be(table).embeddingForward(ids, table, out);
+        return Node.record(out, "embedding", (g, needs) -> {
+            Tensor dtable = Tensor.empty(table.dtype(), table.shape());
+            be(g).embeddingBackward(ids, g.contiguous(), dtable);
+            return new Tensor[] {null, dtable};
+        }, ids, table);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.lathe.core.optim;
+
+import dev.lathe.core.Scope;
+import dev.lathe.core.Tensor;
+import dev.lathe.core.backend.AdamWHyper;
+import dev.lathe.core.backend.Backends;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * AdamW with decoupled weight decay and bias correction, exactly {@code torch.optim.AdamW}. Parameters may be
+ * split into a decayed and a non-decayed group (Hugging Face's Trainer exempts biases and norm weights).
+ * Moment buffers are allocated on a parameter's first update and freed by {@link #close()}.
+ */
+public final class AdamW implements AutoCloseable {
+    private record State(Tensor m, Tensor v) {}
+
+    private final List<Tensor> decayed;
+    private final List<Tensor> notDecayed;
+    private final AdamWConfig config;
+    private final Map<Tensor, State> state = new IdentityHashMap<>();
+    private float lr;
+    private long step;
+
+    public AdamW(List<Tensor> params, AdamWConfig config) {
+        this(params, List.of(), config);
+    }
+
+    public AdamW(List<Tensor> decayed, List<Tensor> notDecayed, AdamWConfig config) {
+        this.decayed = new ArrayList<>(decayed);
+        this.notDecayed = new ArrayList<>(notDecayed);
+        this.config = config;
+        this.lr = config.lr();
+    }
+
+    /** Sets the learning rate for the next steps (schedules call this). */
+    public void setLr(float value) {
+        this.lr = value;
+    }
+
+    public float lr() {
+        return lr;
+    }
+
+    /** Number of steps taken. */
+    public long stepCount() {
+        return step;
+    }
+
+    public AdamWConfig config() {
+        return config;
+    }
+
+    /** Updates every parameter that has a gradient; parameters without one are skipped, as in PyTorch. */
+    public void step() {
+        step++;
+        update(decayed, config.weightDecay());
+        update(notDecayed, 0f);
+    }
+
+    private void update(List<Tensor> params, float weightDecay) {
+        var hyper = new AdamWHyper(lr, config.beta1(), config.beta2(), config.eps(), weightDecay, step);
+        for (Tensor p : params) {
+            Tensor g = p.grad();
+            if (g == null) continue;
+            State s = state.computeIfAbsent(p, k -> Scope.escape(
+                    () -> new State(Tensor.zeros(k.dtype(), k.shape()), Tensor.zeros(k.dtype(), k.shape()))));
+            Backends.of(p).adamwStep(p, g, s.m(), s.v(), hyper);
+        }
+    }
+
+    /** Frees the moment buffers. */
+    @Override
+    public void close() {
+        state.values().forEach(s -> {
+            s.m().close();
+            s.v().close();
+        });
+        state.clear();
+    }
+}
