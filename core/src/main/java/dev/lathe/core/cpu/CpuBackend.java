@@ -124,37 +124,25 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void unary(UnaryOp op, Tensor x, Tensor out) {
-        checkF32(x, out);
-        checkContiguous(x);
-        requireSameShape(x, out);
-        checkWritable(out);
+        checkElementwise(x, out);
         CpuElementwise.unary(op, x.numel(), x.segment(), out.segment());
     }
 
     @Override
     public void scale(Tensor x, float alpha, Tensor out) {
-        checkF32(x, out);
-        checkContiguous(x);
-        requireSameShape(x, out);
-        checkWritable(out);
+        checkElementwise(x, out);
         CpuElementwise.scale(x.numel(), alpha, x.segment(), out.segment());
     }
 
     @Override
     public void addScalar(Tensor x, float s, Tensor out) {
-        checkF32(x, out);
-        checkContiguous(x);
-        requireSameShape(x, out);
-        checkWritable(out);
+        checkElementwise(x, out);
         CpuElementwise.addScalar(x.numel(), s, x.segment(), out.segment());
     }
 
     @Override
     public void axpy(float alpha, Tensor x, Tensor y) {
-        checkF32(x, y);
-        checkContiguous(x);
-        requireSameShape(x, y);
-        checkWritable(y);
+        checkElementwise(x, y);
         CpuElementwise.axpy(x.numel(), alpha, x.segment(), y.segment());
     }
 
@@ -381,6 +369,14 @@ public final class CpuBackend implements Backend {
             checkIds(keyMask);
             if (keyMask.numel() != rows) throw new IllegalArgumentException("key mask " + keyMask + " is not [B, T] for " + s);
         }
+    }
+
+    /** F32 input and output of one shape; the input readable in place, the output writable. */
+    private static void checkElementwise(Tensor x, Tensor out) {
+        checkF32(x, out);
+        checkContiguous(x);
+        requireSameShape(x, out);
+        checkWritable(out);
     }
 
     private static void checkRowwise(Tensor first, Tensor... rest) {

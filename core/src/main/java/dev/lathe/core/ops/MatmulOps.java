@@ -3,6 +3,7 @@ package dev.lathe.core.ops;
 import static dev.lathe.core.ops.ElementwiseOps.be;
 
 import dev.lathe.core.Tensor;
+import dev.lathe.core.autograd.GradMode;
 import dev.lathe.core.autograd.Node;
 import dev.lathe.core.backend.BinaryOp;
 
@@ -29,9 +30,11 @@ public final class MatmulOps {
         outShape[outShape.length - 1] = outF;
         Tensor x2 = rows(x, in);
         Tensor out = Tensor.empty(x.dtype(), outShape);
-        Tensor out2 = out.view(-1, outF);
-        be(x).matmul(x2, weight.t(), out2, 1f, 0f);
-        if (bias != null) be(x).binary(BinaryOp.ADD, out2, bias, out2);
+        try (var noGrad = GradMode.off()) { // the views below are plumbing, not graph edges
+            Tensor out2 = out.view(-1, outF);
+            be(x).matmul(x2, weight.t(), out2, 1f, 0f);
+            if (bias != null) be(x).binary(BinaryOp.ADD, out2, bias, out2);
+        }
         int[] xShape = x.shape();
         return Node.record(out, "linear", (g, needs) -> {
             Tensor g2 = g.contiguous().view(-1, outF);
@@ -76,7 +79,7 @@ public final class MatmulOps {
 
     /** x as a [rows, width] matrix (copying only if x is a transposed view). */
     private static Tensor rows(Tensor x, int width) {
-        try (var noGrad = dev.lathe.core.autograd.GradMode.off()) {
+        try (var noGrad = GradMode.off()) {
             return x.contiguous().view(-1, width);
         }
     }
