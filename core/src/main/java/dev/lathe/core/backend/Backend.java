@@ -106,6 +106,16 @@ public interface Backend {
     void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse,
                            Tensor dout, Tensor dq, Tensor dk, Tensor dv);
 
+    /**
+     * Attention of the newest {@code spec.seqLen()} = Tq positions against a key/value cache (generation; no
+     * backward). q is [B, Tq, width] with heads at {@code spec.qCol()}; kCache and vCache are [B, maxLen, width]
+     * with heads at {@code spec.kCol()} / {@code spec.vCol()} and positions 0..len-1 filled (the queries' own
+     * keys included). Query i sits at position len - Tq + i and sees keys s <= it with keyMask[b, s] != 0
+     * (keyMask null or I32 [B, maxLen]); one with no visible key gets 0. out is [B, Tq, H*D].
+     */
+    void attentionDecode(AttentionSpec spec, int len, int maxLen, Tensor q, Tensor kCache, Tensor vCache,
+                         Tensor keyMask, Tensor out);
+
     /** logits [N, V], targets I32 [N]; losses [N] (0 where ignored), lse [N]. */
     void crossEntropyForward(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses, Tensor lse);
 

@@ -64,6 +64,18 @@ final class AttentionVectors {
         out[oo + 3] = s3;
     }
 
+    /** a[ao+d] += c * seg[x+d] for one row. */
+    static void axpyInto(float c, MemorySegment seg, long x, float[] a, int ao, int D) {
+        int d = 0;
+        int bound = S.loopBound(D);
+        FloatVector w = FloatVector.broadcast(S, c);
+        for (; d < bound; d += S.length()) {
+            FloatVector xv = FloatVector.fromMemorySegment(S, seg, x + 4L * d, NATIVE);
+            xv.fma(w, FloatVector.fromArray(S, a, ao + d)).intoArray(a, ao + d);
+        }
+        for (; d < D; d++) a[ao + d] += c * seg.get(F, x + 4L * d);
+    }
+
     /** a[ao+i*D+d] += c[co+i] * seg[x+d] for the 4 rows i of a block. */
     static void axpy4Into(float[] c, int co, MemorySegment seg, long x, float[] a, int ao, int D) {
         int d = 0;

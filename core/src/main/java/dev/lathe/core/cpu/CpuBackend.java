@@ -303,6 +303,41 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void attentionDecode(AttentionSpec s, int len, int maxLen, Tensor q, Tensor kCache, Tensor vCache,
+                                Tensor keyMask, Tensor out) {
+        checkF32(q, kCache, vCache, out);
+        checkContiguous(q, kCache, vCache);
+        checkWritable(out);
+        int B = s.batch(), Tq = s.seqLen();
+        if (Tq > len || len > maxLen) {
+            throw new IllegalArgumentException("decode attention needs Tq <= len <= maxLen, got " + Tq + ", " + len + ", " + maxLen);
+        }
+        if (q.numel() != (long) B * Tq * q.dim(-1)
+                || kCache.numel() != (long) B * maxLen * kCache.dim(-1)
+                || vCache.numel() != (long) B * maxLen * vCache.dim(-1)) {
+            throw new IllegalArgumentException("decode attention: q " + q + " is not [B, Tq, width] or caches " + kCache
+                    + ", " + vCache + " are not [B, " + maxLen + ", width] for " + s);
+        }
+        if (s.qCol() + s.heads() * s.headDim() > q.dim(-1)
+                || s.kCol() + s.kvHeads() * s.headDim() > kCache.dim(-1)
+                || s.vCol() + s.kvHeads() * s.headDim() > vCache.dim(-1)) {
+            throw new IllegalArgumentException("decode attention heads overrun their rows: " + s);
+        }
+        if (out.numel() != (long) B * Tq * s.heads() * s.headDim()) {
+            throw new IllegalArgumentException("decode attention output " + out + " does not fit " + s);
+        }
+        if (keyMask != null) {
+            checkIds(keyMask);
+            if (keyMask.numel() != (long) B * maxLen) {
+                throw new IllegalArgumentException("key mask " + keyMask + " is not [B, " + maxLen + "] for " + s);
+            }
+        }
+        CpuDecodeAttention.forward(B, Tq, len, maxLen, s.heads(), s.kvHeads(), s.headDim(), s.scale(),
+                rows(q, s.qCol()), rows(kCache, s.kCol()), rows(vCache, s.vCol()), seg(keyMask),
+                new AttentionRows(out.segment(), (long) s.heads() * s.headDim()));
+    }
+
+    @Override
     public void crossEntropyForward(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses, Tensor lse) {
         checkIds(targets);
         checkRowwise(logits);

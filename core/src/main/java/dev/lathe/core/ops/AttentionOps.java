@@ -5,10 +5,12 @@ import static dev.lathe.core.ops.ElementwiseOps.be;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.Node;
 import dev.lathe.core.backend.AttentionSpec;
+import dev.lathe.core.nn.KvCache;
 
 /**
  * Causal multi-head self-attention as one op: the kernel keeps only the output and the row log-sum-exp for
- * backward (no [B, H, T, T] tensor), and recomputes probabilities tile by tile.
+ * backward (no [B, H, T, T] tensor), and recomputes probabilities tile by tile. The cached variants are for
+ * generation: they attend through a {@link KvCache} and record no autograd history.
  */
 public final class AttentionOps {
     private AttentionOps() {}
@@ -52,5 +54,48 @@ public final class AttentionOps {
             be(g).attentionBackward(spec, qc, kc, vc, keyMask, out, lse, g.contiguous(), dq, dk, dv);
             return new Tensor[] {dq, dk, dv, null};
         }, q, k, v, keyMask);
+    }
+
+    /**
+     * GPT-2 layout with a cache: qkv [B, Tq, 3C] for the newest Tq positions, packed as c_attn produces it. Appends
+     * its k and v columns to {@code layer} of the cache, then attends its q columns over every cached position.
+     * keyMask null or I32 [B, cache.maxLen()]. Returns [B, Tq, C]. No autograd.
+     */
+    public static Tensor cachedSelfAttention(Tensor qkv, KvCache cache, int layer, int heads, Tensor keyMask) {
+        int c3 = qkv.dim(-1);
+        if (qkv.rank() != 3 || c3 % 3 != 0 || c3 / 3 != heads * cache.headDim() || cache.kvHeads() != heads) {
+            throw new IllegalArgumentException("qkv " + qkv + " is not [B, Tq, 3C] for " + heads + " heads of a cache with "
+                    + cache.kvHeads() + " heads of dim " + cache.headDim());
+        }
+        int c = c3 / 3;
+        cache.append(layer, qkv, c, qkv, 2 * c);
+        return decodeAttention(qkv, 0, cache, layer, heads, keyMask);
+    }
+
+    /**
+     * Llama layout with a cache: q [B, Tq, H·D], k and v [B, Tq, Hkv·D] for the newest Tq positions (k already
+     * rotated). Appends k and v to {@code layer} of the cache, then attends q over every cached position.
+     * Returns [B, Tq, H·D]. No autograd.
+     */
+    public static Tensor cachedAttention(Tensor q, Tensor k, Tensor v, KvCache cache, int layer, int heads,
+                                         Tensor keyMask) {
+        cache.append(layer, k, v);
+        return decodeAttention(q.contiguous(), 0, cache, layer, heads, keyMask);
+    }
+
+    /**
+     * Attention of q's newest Tq positions over the {@code cache.filled(layer)} positions of a layer, whose last
+     * Tq are those queries' own keys. q is [B, Tq, width] with its H heads at columns qCol .. qCol + H·D. Query i
+     * sits at position filled - Tq + i and sees keys up to it where keyMask [B, cache.maxLen()] (or null) is
+     * nonzero. Returns [B, Tq, H·D]. No autograd.
+     */
+    public static Tensor decodeAttention(Tensor q, int qCol, KvCache cache, int layer, int heads, Tensor keyMask) {
+        if (q.rank() != 3) throw new IllegalArgumentException("q " + q + " is not [B, Tq, width]");
+        int b = q.dim(0), tq = q.dim(1), d = cache.headDim();
+        var spec = new AttentionSpec(b, tq, heads, cache.kvHeads(), d, AttentionSpec.defaultScale(d), qCol, 0, 0);
+        Tensor out = Tensor.empty(q.dtype(), b, tq, heads * d);
+        be(q).attentionDecode(spec, cache.filled(layer), cache.maxLen(), q, cache.keys(layer), cache.values(layer),
+                keyMask, out);
+        return out;
     }
 }
