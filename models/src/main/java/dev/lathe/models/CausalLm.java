@@ -1,0 +1,44 @@
+package dev.lathe.models;
+
+import dev.lathe.core.DType;
+import dev.lathe.core.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A decoder-only language model as trainers see it, independent of the family (GPT-2 now, Llama/Qwen later):
+ * token ids in, final hidden states out, and the LM head that turns them into logits. Positions and the key
+ * padding mask are inputs because they come from the batch's lengths, never from token ids.
+ */
+public interface CausalLm extends AutoCloseable {
+    LmConfig config();
+
+    /**
+     * ids and positions I32 [B, T], keyMask null or I32 [B, T] (0 at padding) → hidden states [B, T, C] after the
+     * final norm. Differentiable.
+     */
+    Tensor forward(Tensor ids, Tensor positions, Tensor keyMask);
+
+    /** hidden [.., C] → logits [.., V]. Differentiable. */
+    Tensor logits(Tensor hidden);
+
+    /** The LM head weight [V, C] (the token embedding when tied). */
+    Tensor lmHeadWeight();
+
+    /** Every trainable parameter under its checkpoint name. */
+    Map<String, Tensor> namedParameters();
+
+    List<Tensor> parameters();
+
+    /** Frees every parameter's gradient. */
+    void zeroGrad();
+
+    /** Writes the model as a Hugging Face checkpoint folder, weights stored as {@code dtype}. */
+    void save(Path dir, DType dtype) throws IOException;
+
+    /** Frees the parameters. */
+    @Override
+    void close();
+}

@@ -1,0 +1,23 @@
+package dev.lathe.models.gpt2;
+
+import dev.lathe.core.Tensor;
+import dev.lathe.core.nn.Module;
+import dev.lathe.core.ops.AttentionOps;
+
+/** GPT-2 attention: c_attn to packed q|k|v [B, T, 3C], the fused causal kernel, c_proj. */
+final class Gpt2Attention extends Module {
+    private final Conv1D cAttn;
+    private final Conv1D cProj;
+    private final int heads;
+
+    Gpt2Attention(int dim, int heads, float std, float projStd, Gpt2Init init) {
+        this.cAttn = child("c_attn", new Conv1D(dim, 3 * dim, std, init));
+        this.cProj = child("c_proj", new Conv1D(dim, dim, projStd, init));
+        this.heads = heads;
+    }
+
+    /** x [B, T, C], keyMask null or I32 [B, T] → [B, T, C]. */
+    Tensor forward(Tensor x, Tensor keyMask) {
+        return cProj.forward(AttentionOps.causalSelfAttention(cAttn.forward(x), heads, keyMask));
+    }
+}

@@ -1,0 +1,20 @@
+package dev.lathe.models.gpt2;
+
+import dev.lathe.core.Tensor;
+import dev.lathe.core.nn.Module;
+import dev.lathe.core.ops.ActivationOps;
+
+/** GPT-2's feed-forward: c_fc (C → hidden), GELU in tanh form, c_proj (hidden → C). */
+final class Gpt2Mlp extends Module {
+    private final Conv1D cFc;
+    private final Conv1D cProj;
+
+    Gpt2Mlp(int dim, int hidden, float std, float projStd, Gpt2Init init) {
+        this.cFc = child("c_fc", new Conv1D(dim, hidden, std, init));
+        this.cProj = child("c_proj", new Conv1D(hidden, dim, projStd, init));
+    }
+
+    Tensor forward(Tensor x) {
+        return cProj.forward(ActivationOps.gelu(cFc.forward(x)));
+    }
+}

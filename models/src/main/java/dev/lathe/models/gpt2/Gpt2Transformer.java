@@ -1,0 +1,48 @@
+package dev.lathe.models.gpt2;
+
+import dev.lathe.core.DType;
+import dev.lathe.core.Tensor;
+import dev.lathe.core.nn.LayerNorm;
+import dev.lathe.core.nn.Module;
+import dev.lathe.core.ops.ElementwiseOps;
+import dev.lathe.models.io.Gpt2Config;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** GPT-2's body (Hugging Face's GPT2Model, the {@code transformer.} of every head): wte, wpe, h.0…h.{L-1}, ln_f. */
+final class Gpt2Transformer extends Module {
+    private final Gpt2Embedding wte;
+    private final Gpt2Embedding wpe;
+    private final List<Gpt2Block> blocks = new ArrayList<>();
+    private final LayerNorm lnF;
+
+    Gpt2Transformer(Gpt2Config config, Gpt2Init init) {
+        float std = (float) config.initializerRange();
+        this.wte = child("wte", new Gpt2Embedding(config.vocabSize(), config.nEmbd(), std, init));
+        this.wpe = child("wpe", new Gpt2Embedding(config.nPositions(), config.nEmbd(), std, init));
+        for (int i = 0; i < config.nLayer(); i++) blocks.add(child("h." + i, new Gpt2Block(config, init)));
+        this.lnF = child("ln_f", new LayerNorm(config.nEmbd(), (float) config.layerNormEpsilon()));
+    }
+
+    /** ids, positions I32 [B, T], keyMask null or I32 [B, T] → hidden [B, T, C] after ln_f. */
+    Tensor forward(Tensor ids, Tensor positions, Tensor keyMask) {
+        check("ids", ids, ids);
+        check("positions", positions, ids);
+        if (keyMask != null) check("keyMask", keyMask, ids);
+        Tensor x = ElementwiseOps.add(wte.forward(ids), wpe.forward(positions));
+        for (Gpt2Block block : blocks) x = block.forward(x, keyMask);
+        return lnF.forward(x);
+    }
+
+    /** [V, C]. */
+    Tensor wte() {
+        return wte.weight();
+    }
+
+    private static void check(String what, Tensor t, Tensor ids) {
+        if (t.rank() != 2 || t.dtype() != DType.I32 || !Arrays.equals(t.shape(), ids.shape())) {
+            throw new IllegalArgumentException(what + " " + t + " is not I32 [B, T] like ids " + ids);
+        }
+    }
+}
