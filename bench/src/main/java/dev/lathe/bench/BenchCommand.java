@@ -12,9 +12,9 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * {@code ./lathe bench gemm --m M --n N --k K}: times the backend's GEMM (C[M,N] = A[M,K] Bᵀ with B stored
+ * {@code ./lathe bench gemm|loss ...}. {@code gemm --m M --n N --k K} times the backend's GEMM (C[M,N] = A[M,K] Bᵀ with B stored
  * [N,K], a PyTorch Linear) and prints one JSON line with the median time and GFLOP/s. For statistically careful
- * numbers use the JMH benchmarks (see bench/NOTES.md); this is the quick check.
+ * numbers use the JMH benchmarks (see bench/NOTES.md); this is the quick check. {@code loss} is {@link LossBench}.
  */
 public final class BenchCommand implements Command {
     @Override
@@ -24,7 +24,7 @@ public final class BenchCommand implements Command {
 
     @Override
     public String summary() {
-        return "quick benchmarks: bench gemm --m M --n N --k K (JSON line on stdout)";
+        return "quick benchmarks: bench gemm --m M --n N --k K | bench loss --vocab V --tokens N --hidden D (JSON line on stdout)";
     }
 
     @Override
@@ -33,14 +33,19 @@ public final class BenchCommand implements Command {
                 usage: ./lathe bench gemm --m M --n N --k K [--trans-b true|false] [--warmup 3] [--iters 10] [--device auto|cpu]
                 Times C[M,N] = A[M,K] @ op(B) on the chosen backend; op(B) reads B stored [N,K] (a Linear weight)
                 when --trans-b is true (default). Progress goes to stderr; the last stdout line is one JSON object:
-                {"bench":"gemm","m":..,"n":..,"k":..,"trans_b":..,"ms_median":..,"ms_min":..,"gflops":..}""";
+                {"bench":"gemm","m":..,"n":..,"k":..,"trans_b":..,"ms_median":..,"ms_min":..,"gflops":..}
+                usage: ./lathe bench loss --vocab V --tokens N --hidden D [--chunk-mib 64] [--warmup 1] [--iters 3]
+                Times forward + backward of the masked cross-entropy from hidden states through the LM head, fused
+                (streamed chunks, one pass) against the unfused autograd composition (full [N, V] logits). The last
+                stdout line: {"bench":"loss",..,"fused_ms":..,"unfused_ms":..,"fused_peak_bytes":..,"unfused_peak_bytes":..}""";
     }
 
     @Override
     public int run(Args args, PrintStream out, PrintStream err) {
         var pos = args.positionals();
+        if (!pos.isEmpty() && pos.get(0).equals("loss")) return LossBench.run(args, out, err);
         if (pos.isEmpty() || !pos.get(0).equals("gemm")) {
-            throw new UsageException("expected a benchmark name: gemm (see ./lathe bench --help)");
+            throw new UsageException("expected a benchmark name: gemm or loss (see ./lathe bench --help)");
         }
         int m = positive(args, "m", 1024), n = positive(args, "n", 1024), k = positive(args, "k", 1024);
         boolean transB = !args.has("trans-b") || args.bool("trans-b");
@@ -70,8 +75,7 @@ public final class BenchCommand implements Command {
         }
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
-        double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        double median = LossBench.median(ms);
         double gflops = 2.0 * m * n * k / (median * 1e6);
         out.printf("{\"bench\":\"gemm\",\"backend\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"trans_b\":%b,"
                         + "\"ms_median\":%.4f,\"ms_min\":%.4f,\"gflops\":%.4g}%n",
@@ -79,7 +83,7 @@ public final class BenchCommand implements Command {
         return 0;
     }
 
-    private static int positive(Args args, String flag, int fallback) {
+    static int positive(Args args, String flag, int fallback) {
         int v = args.integer(flag, fallback);
         if (v <= 0) throw new UsageException("--" + flag + " must be positive, got " + v);
         return v;
