@@ -4,48 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lathe.train.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The CLI contract: data only on stdout (JSON lines), messages on stderr, exit codes 0 / 2 / 1. */
 class CliTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private record Result(int code, String out, String err) {
-        List<JsonNode> jsonLines() {
-            return out.lines().map(l -> {
-                try {
-                    return JSON.readTree(l);
-                } catch (Exception e) {
-                    throw new AssertionError("stdout line is not JSON: " + l, e);
-                }
-            }).toList();
-        }
-    }
-
-    private static Result run(String... argv) {
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
-        int code = Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void helpListsTheCommands() {
-        Result r = run("--help");
+        Cli.Result r = Cli.run("--help");
         assertEquals(0, r.code());
         for (String cmd : new String[] {"info", "demo", "bench"}) assertTrue(r.out().contains(cmd), r.out());
     }
 
     @Test
     void infoPrintsOneJsonObject() {
-        Result r = run("info", "--device", "cpu");
+        Cli.Result r = Cli.run("info", "--device", "cpu");
         assertEquals(0, r.code(), r.err());
         List<JsonNode> lines = r.jsonLines();
         assertEquals(1, lines.size());
@@ -58,7 +31,7 @@ class CliTest {
         for (String[] argv : new String[][] {
                 {"no-such-command"}, {"info", "--bogus", "1"}, {"demo", "--steps", "many"}, {"info", "--device", "tpu"},
                 {"bench", "gemm", "--m", "0"}, {"bench"}}) {
-            Result r = run(argv);
+            Cli.Result r = Cli.run(argv);
             assertEquals(2, r.code(), String.join(" ", argv));
             assertEquals("", r.out(), "nothing on stdout for " + String.join(" ", argv));
             assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -67,7 +40,7 @@ class CliTest {
 
     @Test
     void demoTrainsAndReportsMetricsAsJsonLines() {
-        Result r = run("demo", "--steps", "60", "--digits", "3", "--batch-size", "16", "--device", "cpu");
+        Cli.Result r = Cli.run("demo", "--steps", "60", "--digits", "3", "--batch-size", "16", "--device", "cpu");
         assertEquals(0, r.code(), r.err());
         List<JsonNode> lines = r.jsonLines();
         JsonNode first = lines.get(0), lastStep = lines.get(lines.size() - 2), eval = lines.get(lines.size() - 1);
@@ -80,7 +53,7 @@ class CliTest {
 
     @Test
     void benchGemmEndsWithAJsonLine() {
-        Result r = run("bench", "gemm", "--m", "33", "--n", "17", "--k", "9", "--iters", "2", "--warmup", "1");
+        Cli.Result r = Cli.run("bench", "gemm", "--m", "33", "--n", "17", "--k", "9", "--iters", "2", "--warmup", "1");
         assertEquals(0, r.code(), r.err());
         JsonNode last = r.jsonLines().get(r.jsonLines().size() - 1);
         assertEquals(33, last.get("m").asInt());

@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lathe.train.Main;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,22 +26,7 @@ class TokenizeCliTest {
 
     @BeforeAll
     static void copyTheTokenizerFiles() throws IOException {
-        model = Files.createDirectories(dir.resolve("gpt2"));
-        for (String name : new String[] {"vocab.json", "merges.txt"}) {
-            try (InputStream in = TokenizeCliTest.class.getResourceAsStream("/gpt2/" + name)) {
-                Files.copy(in, model.resolve(name));
-            }
-        }
-    }
-
-    private record Result(int code, String out, String err) {}
-
-    private static Result run(String... argv) {
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
-        int code = Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        model = Cli.copyResources("gpt2", dir.resolve("gpt2"), "vocab.json", "merges.txt");
     }
 
     private static Path write(String name, String content) throws IOException {
@@ -63,7 +45,7 @@ class TokenizeCliTest {
         }
         Path data = write("fixture.jsonl", jsonl.toString());
 
-        Result r = run("tokenize", "--model", model.toString(), "--data", data.toString());
+        Cli.Result r = Cli.run("tokenize", "--model", model.toString(), "--data", data.toString());
         assertEquals(0, r.code(), r.err());
         List<String> lines = r.out().lines().toList();
         assertEquals(expected.size(), lines.size());
@@ -78,7 +60,7 @@ class TokenizeCliTest {
     @Test
     void endOfTextInTheTextIsItsTokenAndNothingIsAdded() throws IOException {
         Path data = write("eos.jsonl", "{\"text\": \"\"}\n\n{\"text\": \"hi<|endoftext|>\", \"other\": 1}\n");
-        Result r = run("tokenize", "--model", model.toString(), "--data", data.toString());
+        Cli.Result r = Cli.run("tokenize", "--model", model.toString(), "--data", data.toString());
         assertEquals(0, r.code(), r.err());
         assertEquals(List.of("{\"ids\":[]}", "{\"ids\":[5303,50256]}"), r.out().lines().toList());
     }
@@ -100,7 +82,7 @@ class TokenizeCliTest {
         cases.add(new String[] {notUtf8.toString(), "latin1.jsonl line 1", "0"});
         cases.add(new String[] {dir.resolve("absent.jsonl").toString(), "absent.jsonl", "0"});
         for (String[] c : cases) {
-            Result r = run("tokenize", "--model", model.toString(), "--data", c[0]);
+            Cli.Result r = Cli.run("tokenize", "--model", model.toString(), "--data", c[0]);
             assertEquals(2, r.code(), c[0]);
             assertEquals(Integer.parseInt(c[2]), r.out().lines().count(), c[0] + ": " + r.out());
             assertTrue(r.err().contains(c[1]), r.err());
@@ -111,14 +93,14 @@ class TokenizeCliTest {
     @Test
     void badModelOrFlagsAreUsageErrors() throws IOException {
         Path data = write("one.jsonl", "{\"text\": \"x\"}\n");
-        Result noModel = run("tokenize", "--model", dir.resolve("nowhere").toString(), "--data", data.toString());
+        Cli.Result noModel = Cli.run("tokenize", "--model", dir.resolve("nowhere").toString(), "--data", data.toString());
         assertEquals(2, noModel.code());
         assertTrue(noModel.err().contains("nowhere"), noModel.err());
         Path empty = Files.createDirectories(dir.resolve("empty-model"));
-        Result noFiles = run("tokenize", "--model", empty.toString(), "--data", data.toString());
+        Cli.Result noFiles = Cli.run("tokenize", "--model", empty.toString(), "--data", data.toString());
         assertEquals(2, noFiles.code());
         assertTrue(noFiles.err().contains("vocab.json"), noFiles.err());
-        assertEquals(2, run("tokenize", "--data", data.toString()).code());
-        assertEquals(2, run("tokenize", "--model", model.toString(), "--data", data.toString(), "--bos", "1").code());
+        assertEquals(2, Cli.run("tokenize", "--data", data.toString()).code());
+        assertEquals(2, Cli.run("tokenize", "--model", model.toString(), "--data", data.toString(), "--bos", "1").code());
     }
 }
