@@ -5,6 +5,7 @@ import static dev.lathe.kernels.LogitRows.FLOAT;
 
 import dev.lathe.core.cpu.CpuGemm;
 import dev.lathe.core.cpu.CpuParallel;
+import dev.lathe.core.cpu.CpuRowStats;
 import dev.lathe.core.memory.HostAllocator;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -114,7 +115,7 @@ final class CpuFusedClassifier {
         lse.fill((byte) 0);
         if (expected != null) expected.fill((byte) 0);
         stream(D, V, h, w, counted, chunkBytes, (x, row, i) -> {
-            double l = LogitRows.logSumExp(x, row, V);
+            double l = CpuRowStats.logSumExp(x, row, V);
             int t = targets.getAtIndex(INT, i);
             lse.setAtIndex(FLOAT, i, (float) l);
             logp.setAtIndex(FLOAT, i, (float) (x.get(FLOAT, row + t * F) - l));
@@ -146,7 +147,7 @@ final class CpuFusedClassifier {
         logp.fill((byte) 0);
         boolean grads = dh != null || dw != null;
         stream(D, V, h, w, counted, chunkBytes, (x, row, i) -> {
-            double l = LogitRows.logSumExp(x, row, V);
+            double l = CpuRowStats.logSumExp(x, row, V);
             int t = targets.getAtIndex(INT, i);
             logp.setAtIndex(FLOAT, i, (float) (x.get(FLOAT, row + t * F) - l));
             if (grads) LogitRows.toGradient(x, row, V, t, l, weights.getAtIndex(FLOAT, i), 0f, 0);

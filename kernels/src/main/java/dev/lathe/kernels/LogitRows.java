@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The per-row pieces of the fused classifier, on one row of a logits chunk {@code x[V]} (float32, starting at
- * byte offset {@code row} of the chunk): max, log-sum-exp, Σ p·logit, and the in-place logits → dlogits rewrite.
+ * byte offset {@code row} of the chunk): Σ p·logit and the in-place logits → dlogits rewrite (max and
+ * log-sum-exp come from {@link dev.lathe.core.cpu.CpuRowStats}).
  *
  * <p>Sums run in float vector lanes for {@link #BLOCK} elements, then carry into a double, so a 50257-wide row
  * keeps ~1e-7 relative accuracy (the fixtures' tolerance asks for the log-sum-exp "accumulated carefully").
@@ -25,38 +26,6 @@ final class LogitRows {
     private static final int BLOCK = 1024;
 
     private LogitRows() {}
-
-    static float max(MemorySegment x, long row, int V) {
-        FloatVector a = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), b = a;
-        int bound = S.loopBound(V), v = 0;
-        // Two independent max chains hide the latency of one.
-        for (; v + 2 * L <= bound; v += 2 * L) {
-            a = a.max(FloatVector.fromMemorySegment(S, x, row + v * F, ORDER));
-            b = b.max(FloatVector.fromMemorySegment(S, x, row + (v + L) * F, ORDER));
-        }
-        for (; v < bound; v += L) a = a.max(FloatVector.fromMemorySegment(S, x, row + v * F, ORDER));
-        float mx = a.max(b).reduceLanes(VectorOperators.MAX);
-        for (; v < V; v++) mx = Math.max(mx, x.get(FLOAT, row + v * F));
-        return mx;
-    }
-
-    /** log Σ_v exp(x[v]), max-shifted, summed in float64 by blocks. */
-    static double logSumExp(MemorySegment x, long row, int V) {
-        float mx = max(x, row, V);
-        FloatVector mv = FloatVector.broadcast(S, mx);
-        double sum = 0;
-        int bound = S.loopBound(V);
-        for (int v0 = 0; v0 < bound; v0 += BLOCK) {
-            int end = Math.min(bound, v0 + BLOCK);
-            FloatVector a = FloatVector.zero(S);
-            for (int v = v0; v < end; v += L) {
-                a = a.add(FloatVector.fromMemorySegment(S, x, row + v * F, ORDER).sub(mv).lanewise(VectorOperators.EXP));
-            }
-            sum += a.reduceLanes(VectorOperators.ADD);
-        }
-        for (int v = bound; v < V; v++) sum += Math.exp(x.get(FLOAT, row + v * F) - mx);
-        return mx + Math.log(sum);
-    }
 
     /** Σ_v p[v]·x[v] with p = exp(x − lse): the expected logit, so entropy = lse − this. */
     static double expectedLogit(MemorySegment x, long row, int V, double lse) {

@@ -32,31 +32,12 @@ public final class CpuCrossEntropy {
         CpuParallel.forRange(N, CpuVec.rowGrain(V), (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 long row = (long) i * V * F;
-                double l = logSumExp(logits, row, V);
+                double l = CpuRowStats.logSumExp(logits, row, V);
                 int t = targets.get(INT, i * (long) Integer.BYTES);
                 lse.set(FLOAT, i * F, (float) l);
                 losses.set(FLOAT, i * F, t == ignoreIndex ? 0f : (float) (l - logits.get(FLOAT, row + t * F)));
             }
         });
-    }
-
-    private static double logSumExp(MemorySegment x, long row, int V) {
-        float mx = CpuSoftmax.rowMax(x, row, V);
-        FloatVector mv = FloatVector.broadcast(S, mx);
-        // exp is long enough that one add chain keeps up; blocks carry the sum in float64.
-        double sum = 0;
-        int bound = S.loopBound(V);
-        for (int v0 = 0; v0 < bound; v0 += BLOCK) {
-            int end = Math.min(bound, v0 + BLOCK);
-            FloatVector a = FloatVector.zero(S);
-            for (int v = v0; v < end; v += L) {
-                a = a.add(FloatVector.fromMemorySegment(S, x, row + v * F, ORDER).sub(mv)
-                        .lanewise(VectorOperators.EXP));
-            }
-            sum += a.reduceLanes(VectorOperators.ADD);
-        }
-        for (int v = bound; v < V; v++) sum += Math.exp(x.get(FLOAT, row + v * F) - mx);
-        return mx + Math.log(sum);
     }
 
     public static void backward(int N, int V, MemorySegment logits, MemorySegment targets, int ignoreIndex,

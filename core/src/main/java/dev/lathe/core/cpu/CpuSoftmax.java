@@ -31,7 +31,7 @@ public final class CpuSoftmax {
     }
 
     private static void forwardRow(long row, int C, MemorySegment x, MemorySegment out) {
-        float mx = rowMax(x, row, C);
+        float mx = CpuRowStats.max(x, row, C);
         FloatVector mv = FloatVector.broadcast(S, mx);
         // Sweep 1: out = exp(x - max), summed in float64 by blocks. exp is long enough that one add chain keeps up.
         double sum = 0;
@@ -111,21 +111,5 @@ public final class CpuSoftmax {
             long o = row + c * F;
             dx.set(FLOAT, o, out.get(FLOAT, o) * (dout.get(FLOAT, o) - sf));
         }
-    }
-
-    /** max of the C floats at byte offset row of x (C >= 1). Shared with {@link CpuCrossEntropy}. */
-    static float rowMax(MemorySegment x, long row, int C) {
-        FloatVector a = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), b = a;
-        int bound = S.loopBound(C);
-        int c = 0;
-        // Two vectors a step: two independent max chains.
-        for (; c + 2 * L <= bound; c += 2 * L) {
-            a = a.max(FloatVector.fromMemorySegment(S, x, row + c * F, ORDER));
-            b = b.max(FloatVector.fromMemorySegment(S, x, row + (c + L) * F, ORDER));
-        }
-        for (; c < bound; c += L) a = a.max(FloatVector.fromMemorySegment(S, x, row + c * F, ORDER));
-        float mx = a.max(b).reduceLanes(VectorOperators.MAX);
-        for (; c < C; c++) mx = Math.max(mx, x.get(FLOAT, row + c * F));
-        return mx;
     }
 }
