@@ -2,6 +2,7 @@ package dev.lathe.models;
 
 import dev.lathe.core.DType;
 import dev.lathe.core.Tensor;
+import dev.lathe.core.nn.KvCache;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +21,17 @@ public interface CausalLm extends AutoCloseable {
      * final norm. Differentiable.
      */
     Tensor forward(Tensor ids, Tensor positions, Tensor keyMask);
+
+    /** An empty KV cache for {@code batch} rows of up to {@code maxLen} positions; the caller closes it. */
+    KvCache newKvCache(int batch, int maxLen);
+
+    /**
+     * The newest Tq positions of a generation against {@code cache} (the prompt at prefill, Tq = 1 per decode
+     * step): ids and positions I32 [B, Tq], keyMask null or I32 [B, cache.maxLen()] (0 at padding, over every
+     * cache position) → hidden states [B, Tq, C] after the final norm. Appends the step's keys and values to the
+     * cache and commits them ({@link KvCache#advance}). No autograd.
+     */
+    Tensor forwardCached(Tensor ids, Tensor positions, Tensor keyMask, KvCache cache);
 
     /** hidden [.., C] → logits [.., V]. Differentiable. */
     Tensor logits(Tensor hidden);

@@ -1,6 +1,7 @@
 package dev.lathe.models.gpt2;
 
 import dev.lathe.core.Tensor;
+import dev.lathe.core.nn.KvCache;
 import dev.lathe.core.nn.Module;
 import dev.lathe.core.ops.AttentionOps;
 
@@ -19,5 +20,13 @@ final class Gpt2Attention extends Module {
     /** x [B, T, C], keyMask null or I32 [B, T] → [B, T, C]. */
     Tensor forward(Tensor x, Tensor keyMask) {
         return cProj.forward(AttentionOps.causalSelfAttention(cAttn.forward(x), heads, keyMask));
+    }
+
+    /**
+     * x [B, Tq, C] of the newest positions → [B, Tq, C]: their keys and values go into layer {@code layer} of
+     * the cache and the queries attend over every cached position; keyMask null or I32 [B, cache.maxLen()].
+     */
+    Tensor forwardCached(Tensor x, KvCache cache, int layer, Tensor keyMask) {
+        return cProj.forward(AttentionOps.cachedSelfAttention(cAttn.forward(x), cache, layer, heads, keyMask));
     }
 }

@@ -1,6 +1,7 @@
 package dev.lathe.models.gpt2;
 
 import dev.lathe.core.Tensor;
+import dev.lathe.core.nn.KvCache;
 import dev.lathe.core.nn.LayerNorm;
 import dev.lathe.core.nn.Module;
 import dev.lathe.core.ops.ElementwiseOps;
@@ -27,7 +28,16 @@ final class Gpt2Block extends Module {
 
     /** x [B, T, C], keyMask null or I32 [B, T] → [B, T, C]. */
     Tensor forward(Tensor x, Tensor keyMask) {
-        Tensor h = ElementwiseOps.add(x, attn.forward(ln1.forward(x), keyMask));
+        return withMlp(ElementwiseOps.add(x, attn.forward(ln1.forward(x), keyMask)));
+    }
+
+    /** x [B, Tq, C] of the newest positions, attending through layer {@code layer} of the cache → [B, Tq, C]. */
+    Tensor forwardCached(Tensor x, KvCache cache, int layer, Tensor keyMask) {
+        return withMlp(ElementwiseOps.add(x, attn.forwardCached(ln1.forward(x), cache, layer, keyMask)));
+    }
+
+    /** h + mlp(ln_2(h)). */
+    private Tensor withMlp(Tensor h) {
         return ElementwiseOps.add(h, mlp.forward(ln2.forward(h)));
     }
 }

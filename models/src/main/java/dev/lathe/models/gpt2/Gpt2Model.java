@@ -2,6 +2,7 @@ package dev.lathe.models.gpt2;
 
 import dev.lathe.core.DType;
 import dev.lathe.core.Tensor;
+import dev.lathe.core.nn.KvCache;
 import dev.lathe.core.nn.Module;
 import dev.lathe.core.ops.MatmulOps;
 import dev.lathe.models.CausalLm;
@@ -72,6 +73,17 @@ public final class Gpt2Model extends Module implements CausalLm {
     @Override
     public Tensor forward(Tensor ids, Tensor positions, Tensor keyMask) {
         return transformer.forward(ids, positions, keyMask);
+    }
+
+    /** One K and one V buffer per layer, n_head heads of n_embd / n_head columns. */
+    @Override
+    public KvCache newKvCache(int batch, int maxLen) {
+        return new KvCache(config.nLayer(), batch, maxLen, config.nHead(), config.nEmbd() / config.nHead());
+    }
+
+    @Override
+    public Tensor forwardCached(Tensor ids, Tensor positions, Tensor keyMask, KvCache cache) {
+        return transformer.forwardCached(ids, positions, keyMask, cache);
     }
 
     /** hidden [.., C] → logits [.., V] = hidden @ wteᵀ (GEMM reads the transposed view in place). */

@@ -2,6 +2,8 @@ package dev.lathe.models.gpt2;
 
 import dev.lathe.core.DType;
 import dev.lathe.core.Tensor;
+import dev.lathe.core.autograd.GradMode;
+import dev.lathe.core.nn.KvCache;
 import dev.lathe.core.nn.LayerNorm;
 import dev.lathe.core.nn.Module;
 import dev.lathe.core.ops.ElementwiseOps;
@@ -33,6 +35,25 @@ final class Gpt2Transformer extends Module {
         Tensor x = ElementwiseOps.add(wte.forward(ids), wpe.forward(positions));
         for (Gpt2Block block : blocks) x = block.forward(x, keyMask);
         return lnF.forward(x);
+    }
+
+    /**
+     * ids, positions I32 [B, Tq] of the newest positions, keyMask null or I32 [B, cache.maxLen()] → hidden
+     * [B, Tq, C] after ln_f; block i appends to layer i of the cache, which then commits the Tq positions.
+     */
+    Tensor forwardCached(Tensor ids, Tensor positions, Tensor keyMask, KvCache cache) {
+        check("ids", ids, ids);
+        check("positions", positions, ids);
+        if (cache.layers() != blocks.size() || cache.batch() != ids.dim(0)) {
+            throw new IllegalArgumentException("KV cache of " + cache.layers() + " layers x " + cache.batch()
+                    + " rows for a " + blocks.size() + "-layer model and ids " + ids);
+        }
+        try (var noGrad = GradMode.off()) {
+            Tensor x = ElementwiseOps.add(wte.forward(ids), wpe.forward(positions));
+            for (int i = 0; i < blocks.size(); i++) x = blocks.get(i).forwardCached(x, cache, i, keyMask);
+            cache.advance(ids.dim(1));
+            return lnF.forward(x);
+        }
     }
 
     /** [V, C]. */
