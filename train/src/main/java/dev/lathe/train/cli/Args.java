@@ -40,6 +40,19 @@ public final class Args {
         return a;
     }
 
+    /**
+     * These arguments with {@code fallbacks} (flag to value) added for every flag not given here: a config
+     * file's values under the command line's.
+     */
+    public Args withFallbacks(Map<String, String> fallbacks) {
+        Args a = new Args();
+        a.flags.putAll(fallbacks);
+        a.flags.putAll(flags);
+        a.positionals.addAll(positionals);
+        a.used.addAll(used);
+        return a;
+    }
+
     public boolean has(String flag) {
         used.add(flag);
         return flags.containsKey(flag);

@@ -1,0 +1,85 @@
+package dev.lathe.train.cli;
+
+import dev.lathe.core.DType;
+import dev.lathe.models.gpt2.Gpt2RewardModel;
+import dev.lathe.models.io.SafetensorsReader;
+import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
+import dev.lathe.train.data.PreferenceData;
+import dev.lathe.train.data.PreferenceExample;
+import dev.lathe.train.data.TokenizedRows;
+import dev.lathe.train.reward.RewardTask;
+import dev.lathe.train.trainer.Trainer;
+import dev.lathe.train.trainer.TrainingConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Random;
+
+/** {@code ./lathe reward}: trains a GPT-2 reward model on {"prompt","chosen","rejected"} rows. */
+public final class RewardCommand implements Command {
+    private static final String SCORE_WEIGHT = "score.weight";
+
+    @Override
+    public String name() {
+        return "reward";
+    }
+
+    @Override
+    public String summary() {
+        return "train a reward model on {\"prompt\",\"chosen\",\"rejected\"} rows (Bradley–Terry loss)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: ./lathe reward --model DIR --data FILE.jsonl --out OUT [flags]
+                Trains GPT2ForSequenceClassification (one label) with loss −log σ(r_chosen − r_rejected), averaged
+                over rows; a row's reward is the score at the last token of prompt + response + eos. DIR is a
+                reward model (with score.weight) or a GPT-2 language model, which gets a fresh score head (seeded).
+                Writes OUT/metrics.jsonl (one JSON object per step, also on stdout: step, loss, grad_norm,
+                learning_rate, tokens_per_second, num_tokens, epoch, accuracy, margin, mean_reward, min_reward,
+                max_reward), OUT/checkpoint-N/ and OUT/final/.
+                """ + TrainingFlags.USAGE;
+    }
+
+    @Override
+    public int run(Args given, PrintStream out, PrintStream err) throws IOException {
+        Args args = ConfigFile.apply(given);
+        Path dir = ModelDirs.requireDir(args.string("model", null));
+        Path data = TrainingFlags.data(args);
+        TrainingConfig config = TrainingFlags.read(args);
+        int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
+        args.rejectUnknown();
+        ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
+        try (Gpt2RewardModel model = load(dir, config.seed(), err)) {
+            Integer labels = model.config().numLabels();
+            if (labels != null && labels != 1) {
+                throw new UsageException(dir + ": a reward model has one label, this one has " + labels);
+            }
+            int maxLength = TrainingFlags.maxLength(maxLengthFlag, model.config().nPositions());
+            TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, maxLength);
+            if (rows.rows().isEmpty()) throw new UsageException(data + ": no rows");
+            err.printf("reward: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
+                    data, rows.truncated(), maxLength, model.parameterCount());
+            var task = new RewardTask(model, rows.rows(), tokenizer.eosTokenId(),
+                    target -> model.save(target, DType.F32, dir));
+            new Trainer(config, out, err, System.console() != null).run(task);
+        }
+        return 0;
+    }
+
+    /** The reward model in {@code dir}, or a language model there with a new one-label score head. */
+    private static Gpt2RewardModel load(Path dir, long seed, PrintStream err) {
+        try {
+            boolean hasHead;
+            try (var weights = SafetensorsReader.open(dir.resolve("model.safetensors"))) {
+                hasHead = weights.contains(SCORE_WEIGHT);
+            }
+            if (hasHead) return Gpt2RewardModel.load(dir);
+            err.println("reward: " + dir + " has no " + SCORE_WEIGHT + "; adding a new score head (seed " + seed + ")");
+            return Gpt2RewardModel.fromCausalLm(dir, 1, new Random(seed));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UsageException("cannot load the model from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

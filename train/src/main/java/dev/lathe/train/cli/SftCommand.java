@@ -1,0 +1,61 @@
+package dev.lathe.train.cli;
+
+import dev.lathe.core.DType;
+import dev.lathe.models.gpt2.Gpt2Model;
+import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
+import dev.lathe.train.data.SftData;
+import dev.lathe.train.data.SftExample;
+import dev.lathe.train.data.TokenizedRows;
+import dev.lathe.train.sft.SftTask;
+import dev.lathe.train.trainer.Trainer;
+import dev.lathe.train.trainer.TrainingConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/** {@code ./lathe sft}: supervised fine-tuning of a causal LM on {"prompt","completion"} rows. */
+public final class SftCommand implements Command {
+    @Override
+    public String name() {
+        return "sft";
+    }
+
+    @Override
+    public String summary() {
+        return "supervised fine-tuning on {\"prompt\",\"completion\"} rows (completion-only loss)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: ./lathe sft --model DIR --data FILE.jsonl --out OUT [flags]
+                Fine-tunes a GPT-2 checkpoint (Hugging Face folder with tokenizer files) on JSONL rows
+                {"prompt": ..., "completion": ...}: ids = tok(prompt) + tok(completion) + [eos], loss = mean NLL over
+                the completion tokens and eos of each optimizer step (token-weighted across micro-batches).
+                Writes OUT/metrics.jsonl (one JSON object per step, also on stdout: step, loss, grad_norm,
+                learning_rate, tokens_per_second, num_tokens, epoch), OUT/checkpoint-N/ and OUT/final/.
+                """ + TrainingFlags.USAGE;
+    }
+
+    @Override
+    public int run(Args given, PrintStream out, PrintStream err) throws IOException {
+        Args args = ConfigFile.apply(given);
+        Path dir = ModelDirs.requireDir(args.string("model", null));
+        Path data = TrainingFlags.data(args);
+        TrainingConfig config = TrainingFlags.read(args);
+        int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
+        args.rejectUnknown();
+        ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
+        try (Gpt2Model model = ModelDirs.gpt2(dir)) {
+            int maxLength = TrainingFlags.maxLength(maxLengthFlag, model.config().nPositions());
+            TokenizedRows<SftExample> rows = SftData.load(data, tokenizer, maxLength);
+            if (rows.rows().isEmpty()) throw new UsageException(data + ": no rows");
+            err.printf("sft: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
+                    data, rows.truncated(), maxLength, model.parameterCount());
+            var task = new SftTask(model, rows.rows(), tokenizer.eosTokenId(),
+                    target -> model.save(target, DType.F32, dir));
+            new Trainer(config, out, err, System.console() != null).run(task);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.lathe.train.data;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Micro-batches of example indices: each epoch is a fresh seeded permutation of 0..size-1 cut into
+ * {@code batchSize} pieces (the epoch's last piece may be shorter, as a DataLoader without drop_last gives).
+ * The same seed gives the same order.
+ */
+public final class EpochSampler {
+    private final int size;
+    private final int batchSize;
+    private final Random rng;
+    private int[] order;
+    private int cursor;
+    private long batchesServed;
+
+    public EpochSampler(int size, int batchSize, long seed) {
+        if (size < 1) throw new IllegalArgumentException("no examples");
+        if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+        this.size = size;
+        this.batchSize = batchSize;
+        this.rng = new Random(seed);
+        this.cursor = size;
+    }
+
+    /** Micro-batches in one pass over the data: ceil(size / batchSize). */
+    public static long batchesPerEpoch(int size, int batchSize) {
+        return (size + batchSize - 1) / batchSize;
+    }
+
+    /** The next micro-batch's example indices. */
+    public int[] next() {
+        if (cursor == size) {
+            order = permutation();
+            cursor = 0;
+        }
+        int to = Math.min(size, cursor + batchSize);
+        int[] batch = Arrays.copyOfRange(order, cursor, to);
+        cursor = to;
+        batchesServed++;
+        return batch;
+    }
+
+    /** Epochs consumed so far, fractional (what Hugging Face logs as {@code epoch}). */
+    public double epoch() {
+        return (double) batchesServed / batchesPerEpoch(size, batchSize);
+    }
+
+    private int[] permutation() {
+        int[] p = new int[size];
+        for (int i = 0; i < size; i++) p[i] = i;
+        for (int i = size - 1; i > 0; i--) { // Fisher–Yates
+            int j = rng.nextInt(i + 1);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        return p;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.lathe.train.trainer;
+
+import dev.lathe.core.Scope;
+import dev.lathe.core.Tensor;
+import dev.lathe.core.optim.AdamW;
+import dev.lathe.core.optim.AdamWConfig;
+import dev.lathe.core.optim.GradClip;
+import dev.lathe.core.optim.LrSchedule;
+import dev.lathe.train.data.EpochSampler;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The loop every trainer shares, Hugging Face Trainer's semantics: seeded shuffled micro-batches, gradient
+ * accumulation over {@code gradAccum} of them with the loss normalised over the whole step, global-norm
+ * clipping, AdamW with a warmup + decay schedule, one metrics line per step, periodic checkpoints and a final
+ * model.
+ *
+ * <p>Per optimizer step s (1-based): lr = peak · schedule(s − 1); {@code grad_norm} is the global L2 norm of the
+ * accumulated gradient before clipping; {@code learning_rate} is the rate this step used.
+ */
+public final class Trainer {
+    /** Files and folders of a run. */
+    public static final String METRICS = "metrics.jsonl";
+    public static final String FINAL = "final";
+
+    private final TrainingConfig config;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean terminal;
+
+    /**
+     * @param out receives a copy of every metrics line (stdout), or null
+     * @param err receives the progress line and logs
+     * @param terminal whether err is a terminal (the progress line is then rewritten in place)
+     */
+    public Trainer(TrainingConfig config, PrintStream out, PrintStream err, boolean terminal) {
+        this.config = config;
+        this.out = out;
+        this.err = err;
+        this.terminal = terminal;
+    }
+
+    /** Trains {@code task} to the end; returns the last step's metrics. */
+    public Map<String, Number> run(TrainingTask task) throws IOException {
+        Files.createDirectories(config.out());
+        long total = config.totalSteps(task.size());
+        LrSchedule schedule = LrSchedule.named(config.scheduler(), config.warmup(total), total);
+        Map<String, Tensor> named = task.namedParameters();
+        List<Tensor> params = new ArrayList<>(named.values());
+        EpochSampler sampler = new EpochSampler(task.size(), config.batchSize(), config.seed());
+        var progress = new ProgressLine(err, terminal, total);
+        Map<String, Number> last = Map.of();
+        err.printf("training: %d examples, %d steps of %d × %d examples, lr %.3g (%s)%n", task.size(), total,
+                config.gradAccum(), config.batchSize(), config.lr(), config.scheduler());
+        try (AdamW optimizer = optimizer(named);
+             MetricsLog log = new MetricsLog(config.out().resolve(METRICS), out)) {
+            long tokensSeen = 0;
+            for (long step = 1; step <= total; step++) {
+                long start = System.nanoTime();
+                List<int[]> micro = new ArrayList<>();
+                double normaliser = 0;
+                for (int m = 0; m < config.gradAccum(); m++) {
+                    int[] batch = sampler.next();
+                    micro.add(batch);
+                    for (int i : batch) normaliser += task.normaliserShare(i);
+                }
+                params.forEach(Tensor::zeroGrad);
+                StepMetrics own = new StepMetrics();
+                double loss = 0;
+                long tokens = 0;
+                for (int[] batch : micro) {
+                    try (var s = Scope.open()) {
+                        TrainingTask.MicroStep r = task.accumulate(batch, normaliser, own);
+                        loss += r.loss();
+                        tokens += r.tokens();
+                    }
+                }
+                double gradNorm = config.maxGradNorm() > 0
+                        ? GradClip.clipGradNorm(params, config.maxGradNorm())
+                        : GradClip.globalNorm(params);
+                double lr = config.lr() * schedule.factor(step - 1);
+                optimizer.setLr((float) lr);
+                optimizer.step();
+                tokensSeen += tokens;
+                double tokensPerSecond = tokens / ((System.nanoTime() - start) / 1e9);
+
+                Map<String, Number> metrics = new LinkedHashMap<>();
+                metrics.put("loss", loss);
+                metrics.put("grad_norm", gradNorm);
+                metrics.put("learning_rate", lr);
+                metrics.put("tokens_per_second", tokensPerSecond);
+                metrics.put("num_tokens", tokensSeen);
+                metrics.put("epoch", sampler.epoch());
+                metrics.putAll(own.values());
+                log.write(step, metrics);
+                progress.update(step, loss, tokensPerSecond);
+                last = metrics;
+                if (config.saveSteps() > 0 && step % config.saveSteps() == 0) {
+                    Checkpoints.save(task, config.out().resolve("checkpoint-" + step));
+                }
+            }
+        } finally {
+            params.forEach(Tensor::zeroGrad);
+        }
+        Checkpoints.save(task, config.out().resolve(FINAL));
+        err.println("training: done; model in " + config.out().resolve(FINAL));
+        return last;
+    }
+
+    /** AdamW with Hugging Face's parameter groups: no weight decay on biases and LayerNorm weights. */
+    private AdamW optimizer(Map<String, Tensor> named) {
+        List<Tensor> decayed = new ArrayList<>(), notDecayed = new ArrayList<>();
+        named.forEach((name, p) -> (isBiasOrNorm(name) ? notDecayed : decayed).add(p));
+        var adam = new AdamWConfig((float) config.lr(), (float) config.beta1(), (float) config.beta2(),
+                (float) config.eps(), (float) config.weightDecay());
+        return new AdamW(decayed, notDecayed, adam);
+    }
+
+    /** GPT-2's naming: biases end in "bias", LayerNorms are ln_1, ln_2, ln_f. */
+    static boolean isBiasOrNorm(String name) {
+        if (name.endsWith("bias")) return true;
+        for (String part : name.split("\\.")) {
+            if (part.startsWith("ln_") || part.contains("norm")) return true;
+        }
+        return false;
+    }
+}

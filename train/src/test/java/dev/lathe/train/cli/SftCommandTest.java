@@ -1,0 +1,116 @@
+package dev.lathe.train.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./lathe sft} on the gpt2-tiny BF16 policy against PyTorch's float64 loss and gradient norm. */
+class SftCommandTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path data;
+    static JsonNode expected;
+
+    @BeforeAll
+    static void copyTheFixture() throws IOException {
+        model = TrainFixture.modelDir(dir, "policy");
+        data = TrainFixture.dataFile(dir, "sft.jsonl");
+        expected = TrainFixture.expected().get("sft");
+    }
+
+    private static String[] sft(Path dataFile, String out, String... extra) {
+        List<String> argv = new ArrayList<>(List.of("sft", "--model", model.toString(), "--data", dataFile.toString(),
+                "--out", dir.resolve(out).toString()));
+        argv.addAll(List.of(extra));
+        return argv.toArray(String[]::new);
+    }
+
+    /** One optimizer step with lr 0 over the whole file; returns its metrics line. */
+    private static JsonNode oneStep(String out, String... extra) throws IOException {
+        List<String> flags = new ArrayList<>(List.of("--steps", "1", "--lr", "0", "--seed", "7"));
+        flags.addAll(List.of(extra));
+        TrainFixture.Result r = TrainFixture.run(sft(data, out, flags.toArray(String[]::new)));
+        assertEquals(0, r.code(), r.err());
+        List<JsonNode> lines = TrainFixture.metrics(dir.resolve(out));
+        assertEquals(1, lines.size());
+        assertEquals(lines.get(0), TrainFixture.JSON.readTree(r.out().strip()), "stdout echoes metrics.jsonl");
+        assertTrue(Files.isRegularFile(dir.resolve(out).resolve("final/model.safetensors")));
+        assertTrue(Files.isRegularFile(dir.resolve(out).resolve("final/vocab.json")));
+        return lines.get(0);
+    }
+
+    private static void assertMatchesTheReference(JsonNode m, String what) {
+        assertEquals(1, m.get("step").asInt());
+        double loss = m.get("loss").asDouble(), norm = m.get("grad_norm").asDouble();
+        double wantLoss = expected.get("loss").asDouble(), wantNorm = expected.get("grad_norm").asDouble();
+        assertTrue(TrainFixture.close(wantLoss, loss, 1e-4), what + ": loss " + loss + ", want " + wantLoss);
+        assertTrue(TrainFixture.close(wantNorm, norm, 1e-3), what + ": grad_norm " + norm + ", want " + wantNorm);
+        assertEquals(0.0, m.get("learning_rate").asDouble());
+        assertTrue(m.get("tokens_per_second").asDouble() > 0);
+        assertEquals(1.0, m.get("epoch").asDouble(), 1e-12);
+    }
+
+    @Test
+    void oneStepOverTheWholeFileMatchesTheReferenceForEveryMicroBatchSplit() throws IOException {
+        assertMatchesTheReference(oneStep("b6", "--batch-size", "6"), "6 x 1");
+        assertMatchesTheReference(oneStep("b2", "--batch-size", "2", "--grad-accum", "3"), "2 x 3");
+        assertMatchesTheReference(oneStep("b3", "--batch-size", "3", "--grad-accum", "2"), "3 x 2");
+    }
+
+    @Test
+    void configFileGivesFlagsAndTheCommandLineWins() throws IOException {
+        Path config = Files.writeString(dir.resolve("run.json"),
+                "{\"batch_size\": 6, \"grad-accum\": 1, \"max_grad_norm\": 0.5, \"save_steps\": 1}");
+        // The file's 6 x 1 is overridden to 3 x 2 on the command line; its other values stay.
+        JsonNode m = oneStep("config", "--config", config.toString(), "--batch-size", "3", "--grad-accum", "2");
+        assertMatchesTheReference(m, "config file");
+        assertTrue(Files.isRegularFile(dir.resolve("config/checkpoint-1/model.safetensors")), "save_steps from the file");
+    }
+
+    @Test
+    void badRowsNameTheFileLineAndField() throws IOException {
+        Path bad = Files.writeString(dir.resolve("bad.jsonl"),
+                "{\"prompt\":\"a\",\"completion\":\"b\"}\n\n{\"prompt\":\"a\",\"completion\":3}\n");
+        TrainFixture.Result r = TrainFixture.run(sft(bad, "bad", "--steps", "1"));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("bad.jsonl line 3") && r.err().contains("\"completion\""), r.err());
+
+        Path chat = Files.writeString(dir.resolve("chat.jsonl"), "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n");
+        r = TrainFixture.run(sft(chat, "chat", "--steps", "1"));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("chat.jsonl line 1") && r.err().contains("\"messages\""), r.err());
+
+        Path broken = Files.writeString(dir.resolve("broken.jsonl"), "{\"prompt\":\"a\",\"completion\":\"b\"}\n{oops\n");
+        r = TrainFixture.run(sft(broken, "broken", "--steps", "1"));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("broken.jsonl line 2"), r.err());
+        assertTrue(!Files.exists(dir.resolve("broken/final")), "nothing trained");
+    }
+
+    @Test
+    void badFlagsAreUsageErrors() {
+        String[][] cases = {
+            {"--steps", "1", "--lr-scheduler-type", "polynomial"},
+            {"--steps", "0"},
+            {"--steps", "1", "--epochs", "2"},
+            {"--steps", "1", "--max-length", "1000"},
+            {"--steps", "1", "--dropout", "0.1"},
+            {"--steps", "1", "--batch-size", "0"},
+            {"--steps", "1", "--device", "tpu"},
+        };
+        for (String[] extra : cases) {
+            TrainFixture.Result r = TrainFixture.run(sft(data, "flags", extra));
+            assertEquals(2, r.code(), String.join(" ", extra) + ": " + r.err());
+        }
+    }
+}
