@@ -57,7 +57,7 @@ public final class RewardCommand implements Command {
                 throw new UsageException(dir + ": a reward model has one label, this one has " + labels);
             }
             int maxLength = TrainingFlags.maxLength(maxLengthFlag, model.config().nPositions());
-            TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, maxLength);
+            TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, PreferenceData.Truncation.forContext(maxLength));
             if (rows.rows().isEmpty()) throw new UsageException(data + ": no rows");
             err.printf("reward: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
                     data, rows.truncated(), maxLength, model.parameterCount());

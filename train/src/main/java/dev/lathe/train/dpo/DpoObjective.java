@@ -5,6 +5,7 @@ import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.GradMode;
 import dev.lathe.kernels.DpoLoss;
 import dev.lathe.models.CausalLm;
+import dev.lathe.train.data.PreferenceExample;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

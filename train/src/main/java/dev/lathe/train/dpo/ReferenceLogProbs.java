@@ -3,6 +3,7 @@ package dev.lathe.train.dpo;
 import dev.lathe.core.Scope;
 import dev.lathe.core.autograd.GradMode;
 import dev.lathe.models.CausalLm;
+import dev.lathe.train.data.PreferenceExample;
 import java.util.Arrays;
 import java.util.List;
 

@@ -69,7 +69,7 @@ class SftDataTest {
     void preferenceRowsShareThePrompt() throws IOException {
         Path file = Files.writeString(dir.resolve("prefs.jsonl"),
                 "{\"prompt\":\"hello\",\"chosen\":\" world\",\"rejected\":\" there\"}\n");
-        PreferenceExample row = PreferenceData.load(file, TOK, 64).rows().get(0);
+        PreferenceExample row = PreferenceData.load(file, TOK, PreferenceData.Truncation.forContext(64)).rows().get(0);
         int[] eos = {TOK.eosTokenId()};
         assertArrayEquals(concat(TOK.encode("hello"), TOK.encode(" world"), eos), row.chosen());
         assertArrayEquals(concat(TOK.encode("hello"), TOK.encode(" there"), eos), row.rejected());
@@ -82,7 +82,7 @@ class SftDataTest {
         var e = assertThrows(UsageException.class, () -> SftData.load(file, TOK, 64));
         assertTrue(e.getMessage().contains("bad.jsonl line 2") && e.getMessage().contains("\"prompt\""), e.getMessage());
         Path prefs = Files.writeString(dir.resolve("prefs.jsonl"), "{\"prompt\":\"hello\",\"chosen\":1,\"rejected\":\"x\"}\n");
-        e = assertThrows(UsageException.class, () -> PreferenceData.load(prefs, TOK, 64));
+        e = assertThrows(UsageException.class, () -> PreferenceData.load(prefs, TOK, PreferenceData.Truncation.forContext(64)));
         assertTrue(e.getMessage().contains("prefs.jsonl line 1") && e.getMessage().contains("\"chosen\""), e.getMessage());
     }
 

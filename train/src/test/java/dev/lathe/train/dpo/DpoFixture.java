@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
+import dev.lathe.train.data.PreferenceData;
+import dev.lathe.train.data.PreferenceExample;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -55,7 +57,7 @@ final class DpoFixture {
     /** The six rows of prefs.jsonl, long enough not to be truncated. */
     static List<PreferenceExample> examples() throws IOException {
         return PreferenceData.load(resource("prefs.jsonl"), tokenizer(),
-                PreferenceData.Truncation.forContext(policy().config().maxPositions()));
+                PreferenceData.Truncation.forContext(policy().config().maxPositions())).rows();
     }
 
     /** expected.json's {@code dpo} section: variant → loss, rewards/*, logps/*, grad_norm. */

@@ -2,9 +2,10 @@ package dev.lathe.train.dpo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lathe.core.optim.GradClip;
-import dev.lathe.kernels.DpoLoss;
 import dev.lathe.kernels.DpoLoss.Type;
+import dev.lathe.kernels.DpoLoss;
 import dev.lathe.models.gpt2.Gpt2Model;
+import dev.lathe.train.data.PreferenceExample;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;

@@ -8,6 +8,7 @@ import dev.lathe.core.optim.AdamW;
 import dev.lathe.core.optim.AdamWConfig;
 import dev.lathe.kernels.DpoLoss;
 import dev.lathe.models.gpt2.Gpt2Model;
+import dev.lathe.train.data.PreferenceExample;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.cli.UsageException;
+import dev.lathe.train.data.PreferenceData;
+import dev.lathe.train.data.PreferenceExample;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +32,7 @@ class PreferenceDataTest {
         Path file = write("""
                 {"prompt": "Hello", "chosen": " world", "rejected": " there"}
                 """);
-        List<PreferenceExample> rows = PreferenceData.load(file, DpoFixture.tokenizer(), WIDE);
+        List<PreferenceExample> rows = PreferenceData.load(file, DpoFixture.tokenizer(), WIDE).rows();
         assertEquals(1, rows.size());
         PreferenceExample row = rows.get(0);
         // GPT-2's ids: "Hello" 15496, " world" 995, " there" 612, <|endoftext|> 50256.
@@ -48,7 +50,7 @@ class PreferenceDataTest {
                 {"prompt": "The quick br", "chosen": "own fox", "rejected": "ight"}
                 """);
         ByteLevelBpeTokenizer tok = DpoFixture.tokenizer();
-        PreferenceExample row = PreferenceData.load(file, tok, WIDE).get(0);
+        PreferenceExample row = PreferenceData.load(file, tok, WIDE).rows().get(0);
         int[] apart = concat(tok.encode("The quick br"), tok.encode("own fox"), new int[] {EOS});
         assertFalse(Arrays.equals(concat(tok.encode("The quick brown fox"), new int[] {EOS}), apart));
         assertArrayEquals(apart, row.chosen());
@@ -62,7 +64,7 @@ class PreferenceDataTest {
         Path file = write("{\"prompt\": \"" + prompt + "\", \"chosen\": \" yes\", \"rejected\": \"" + longCompletion + "\"}\n"
                 + "{\"prompt\": \" short\", \"chosen\": \"" + longCompletion + "\", \"rejected\": \" no\"}\n"
                 + "{\"prompt\": \"" + prompt + "\", \"chosen\": \" yes\", \"rejected\": \" no\"}\n");
-        List<PreferenceExample> rows = PreferenceData.load(file, tok, new PreferenceData.Truncation(8, 3));
+        List<PreferenceExample> rows = PreferenceData.load(file, tok, new PreferenceData.Truncation(8, 3)).rows();
         int[] p = tok.encode(prompt), c = tok.encode(longCompletion);
         assertEquals(5, p.length);
         assertEquals(9, c.length);

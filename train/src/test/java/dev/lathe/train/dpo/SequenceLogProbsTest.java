@@ -10,6 +10,7 @@ import dev.lathe.core.autograd.GradMode;
 import dev.lathe.kernels.DpoLoss;
 import dev.lathe.models.CausalLm;
 import dev.lathe.models.Padding;
+import dev.lathe.train.data.PreferenceExample;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
