@@ -1,0 +1,148 @@
+package dev.lathe.train.cli;
+
+import dev.lathe.core.DType;
+import dev.lathe.kernels.DpoLoss;
+import dev.lathe.models.CausalLm;
+import dev.lathe.models.gpt2.Gpt2Model;
+import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
+import dev.lathe.train.data.PreferenceData;
+import dev.lathe.train.data.PreferenceExample;
+import dev.lathe.train.data.TokenizedRows;
+import dev.lathe.train.dpo.DpoObjective;
+import dev.lathe.train.dpo.DpoTask;
+import dev.lathe.train.dpo.ReferenceSource;
+import dev.lathe.train.trainer.Trainer;
+import dev.lathe.train.trainer.TrainingConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code ./lathe dpo}: Direct Preference Optimization of a causal LM on {"prompt","chosen","rejected"} rows. */
+public final class DpoCommand implements Command {
+    @Override
+    public String name() {
+        return "dpo";
+    }
+
+    @Override
+    public String summary() {
+        return "DPO on {\"prompt\",\"chosen\",\"rejected\"} rows against a frozen reference (TRL's losses)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: ./lathe dpo --model DIR --data FILE.jsonl --out OUT [flags]
+                Direct Preference Optimization of a GPT-2 checkpoint (TRL's DPOTrainer). Each row gives
+                tok(prompt) + tok(chosen) + [eos] and tok(prompt) + tok(rejected) + [eos]; a side's log-prob is the
+                sum over its completion tokens and eos. With h = (π_chosen − π_rejected) − (ref_chosen − ref_rejected)
+                the loss per row is −log σ(βh) (sigmoid, label smoothing ε mixes in −log σ(−βh)), its robust form,
+                relu(1 − βh) (hinge) or (h − 1/(2β))² on per-token means (ipo), averaged over the rows of a step.
+                Writes OUT/metrics.jsonl (one JSON object per step, also on stdout: step, loss, grad_norm,
+                learning_rate, tokens_per_second, num_tokens, epoch, rewards/chosen, rewards/rejected,
+                rewards/accuracies, rewards/margins, logps/chosen, logps/rejected), OUT/checkpoint-N/ and OUT/final/.
+                  --ref-model DIR           frozen reference (default: a second copy of --model)
+                  --beta 0.1                β > 0: strength of the pull towards the reference
+                  --loss-type sigmoid       sigmoid | ipo | hinge | robust
+                  --label-smoothing 0       ε in [0, 0.5) (sigmoid and robust)
+                  --reference-free          the loss ignores the reference; without --ref-model none is loaded
+                                            and rewards are β · the policy's log-probs
+                  --precompute-ref-log-probs   run the reference over every row once before training, then
+                                            free it (with no --ref-model, the untrained policy gives them)
+                """ + TrainingFlags.USAGE;
+    }
+
+    @Override
+    public int run(Args given, PrintStream out, PrintStream err) throws IOException {
+        Args args = ConfigFile.apply(given);
+        Path dir = ModelDirs.requireDir(args.string("model", null));
+        Path refDir = args.has("ref-model") ? ModelDirs.requireDir(args.string("ref-model", null)) : null;
+        Path data = TrainingFlags.data(args);
+        DpoLoss.Config loss = lossConfig(args);
+        boolean precompute = args.bool("precompute-ref-log-probs");
+        TrainingConfig config = TrainingFlags.read(args);
+        int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
+        args.rejectUnknown();
+        ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
+        boolean noReference = loss.referenceFree() && refDir == null;
+        boolean liveReference = !noReference && !precompute;
+        try (Gpt2Model policy = ModelDirs.gpt2(dir)) {
+            int maxLength = TrainingFlags.maxLength(maxLengthFlag, policy.config().nPositions());
+            TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, PreferenceData.Truncation.forContext(maxLength));
+            List<PreferenceExample> examples = rows.rows();
+            err.printf("dpo: %d rows from %s (%d truncated to %d tokens), %,d parameters, %s loss, beta %s%n",
+                    examples.size(), data, rows.truncated(), maxLength, policy.parameterCount(),
+                    loss.type().name().toLowerCase(Locale.ROOT), loss.beta());
+            try (Gpt2Model live = liveReference ? reference(refDir == null ? dir : refDir, policy, maxLength) : null) {
+                ReferenceSource reference;
+                if (noReference) {
+                    err.println("dpo: reference-free, no reference model");
+                    reference = ReferenceSource.none();
+                } else if (precompute) {
+                    reference = precomputed(refDir, policy, examples, config.batchSize(), maxLength, err);
+                } else {
+                    err.println("dpo: reference model " + (refDir == null ? "a frozen copy of " + dir : refDir));
+                    reference = ReferenceSource.model(live);
+                }
+                var task = new DpoTask(new DpoObjective(policy, loss), policy, examples, reference,
+                        target -> policy.save(target, DType.F32, dir));
+                new Trainer(config, out, err, System.console() != null).run(task);
+            }
+        }
+        return 0;
+    }
+
+    /** --loss-type, --beta, --label-smoothing and --reference-free, checked. */
+    private static DpoLoss.Config lossConfig(Args args) {
+        String type = args.string("loss-type", "sigmoid");
+        if (!type.matches("sigmoid|ipo|hinge|robust")) {
+            throw new UsageException("--loss-type must be sigmoid, ipo, hinge or robust, got '" + type + "'");
+        }
+        double beta = args.number("beta", 0.1);
+        if (!(beta > 0)) throw new UsageException("--beta must be positive, got " + beta);
+        double smoothing = args.number("label-smoothing", 0);
+        if (!(smoothing >= 0 && smoothing < 0.5)) {
+            throw new UsageException("--label-smoothing must be in [0, 0.5), got " + smoothing);
+        }
+        return new DpoLoss.Config(DpoLoss.Type.parse(type), beta, smoothing, args.bool("reference-free"));
+    }
+
+    /**
+     * Reference log-probs of every row, computed before training: by the model in {@code refDir}, closed
+     * afterwards, or with no {@code refDir} by the policy itself, which is still the starting model.
+     */
+    private static ReferenceSource precomputed(Path refDir, CausalLm policy, List<PreferenceExample> examples,
+                                               int batchSize, int maxLength, PrintStream err) {
+        long start = System.nanoTime();
+        ReferenceSource source;
+        if (refDir == null) {
+            source = ReferenceSource.precomputed(policy, examples, batchSize);
+        } else {
+            try (Gpt2Model reference = reference(refDir, policy, maxLength)) {
+                source = ReferenceSource.precomputed(reference, examples, batchSize);
+            }
+        }
+        err.printf("dpo: reference log-probs of %d rows precomputed (%s) in %.1f s%n", examples.size(),
+                refDir == null ? "starting policy" : refDir, (System.nanoTime() - start) / 1e9);
+        return source;
+    }
+
+    /** The reference model in {@code dir}: it must share the policy's vocabulary and cover its row length. */
+    private static Gpt2Model reference(Path dir, CausalLm policy, int maxLength) {
+        Gpt2Model reference = ModelDirs.gpt2(dir);
+        String problem = null;
+        if (reference.config().vocabSize() != policy.config().vocabSize()) {
+            problem = "a vocabulary of " + reference.config().vocabSize() + " tokens, the policy's has "
+                    + policy.config().vocabSize();
+        } else if (reference.config().maxPositions() < maxLength) {
+            problem = reference.config().maxPositions() + " positions, fewer than the rows' " + maxLength + " tokens";
+        }
+        if (problem != null) {
+            reference.close();
+            throw new UsageException(dir + ": the reference model has " + problem);
+        }
+        return reference;
+    }
+}
