@@ -37,7 +37,9 @@ public final class DpoCommand implements Command {
                 usage: ./lathe dpo --model DIR --data FILE.jsonl --out OUT [flags]
                 Direct Preference Optimization of a GPT-2 checkpoint (TRL's DPOTrainer). Each row gives
                 tok(prompt) + tok(chosen) + [eos] and tok(prompt) + tok(rejected) + [eos]; a side's log-prob is the
-                sum over its completion tokens and eos. With h = (π_chosen − π_rejected) − (ref_chosen − ref_rejected)
+                sum over its completion tokens and eos. Message lists (conversational rows, the prompt optional) are
+                rendered with ChatML: the prompt ends with <|im_start|>assistant\n, a completion with <|im_end|>
+                (no eos). With h = (π_chosen − π_rejected) − (ref_chosen − ref_rejected)
                 the loss per row is −log σ(βh) (sigmoid, label smoothing ε mixes in −log σ(−βh)), its robust form,
                 relu(1 − βh) (hinge) or (h − 1/(2β))² on per-token means (ipo), averaged over the rows of a step.
                 Writes OUT/metrics.jsonl (one JSON object per step, also on stdout: step, loss, grad_norm,

@@ -13,7 +13,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
-/** {@code ./lathe sft}: supervised fine-tuning of a causal LM on {"prompt","completion"} rows. */
+/** {@code ./lathe sft}: supervised fine-tuning of a causal LM on {"prompt","completion"} or {"messages"} rows. */
 public final class SftCommand implements Command {
     @Override
     public String name() {
@@ -22,7 +22,7 @@ public final class SftCommand implements Command {
 
     @Override
     public String summary() {
-        return "supervised fine-tuning on {\"prompt\",\"completion\"} rows (completion-only loss)";
+        return "supervised fine-tuning on {\"prompt\",\"completion\"} or {\"messages\"} rows (completion-only loss)";
     }
 
     @Override
@@ -32,6 +32,9 @@ public final class SftCommand implements Command {
                 Fine-tunes a GPT-2 checkpoint (Hugging Face folder with tokenizer files) on JSONL rows
                 {"prompt": ..., "completion": ...}: ids = tok(prompt) + tok(completion) + [eos], loss = mean NLL over
                 the completion tokens and eos of each optimizer step (token-weighted across micro-batches).
+                Conversational rows {"messages": [{"role", "content"}, ...]} (or "prompt" and "completion" as
+                message lists) are rendered with ChatML, <|im_start|>{role}\n{content}<|im_end|>\n, and the loss
+                covers the assistant contents and their <|im_end|> (of the completion only, for prompt/completion).
                 Writes OUT/metrics.jsonl (one JSON object per step, also on stdout: step, loss, grad_norm,
                 learning_rate, tokens_per_second, num_tokens, epoch), OUT/checkpoint-N/ and OUT/final/.
                 """ + TrainingFlags.USAGE;

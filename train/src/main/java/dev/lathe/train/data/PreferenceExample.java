@@ -4,9 +4,10 @@ import java.util.Arrays;
 
 /**
  * One preference pair as token ids. {@code chosen} and {@code rejected} are whole sequences sharing their first
- * {@code promptLength} tokens (the prompt): tok(prompt) + tok(completion) + [eos], TRL's plain-text convention
- * (the eos may be cut by truncation, see {@link PreferenceData.Truncation}). Log-probs are taken over the
- * completion tokens, i.e. positions promptLength.. of each sequence.
+ * {@code promptLength} tokens (the prompt): tok(prompt) + tok(completion) + [eos], TRL's plain-text convention, or
+ * for conversations the templated prompt through its generation prompt + the answer through its end of turn (the
+ * end may be cut by truncation, see {@link PreferenceData.Truncation}). Log-probs are taken over the completion
+ * tokens, i.e. positions promptLength.. of each sequence.
  */
 public record PreferenceExample(int promptLength, int[] chosen, int[] rejected) {
     public PreferenceExample {
@@ -18,12 +19,12 @@ public record PreferenceExample(int promptLength, int[] chosen, int[] rejected) 
         }
     }
 
-    /** Completion tokens of the chosen sequence (the eos included): the terms of its log-prob sum. */
+    /** Completion tokens of the chosen sequence (its eos or end of turn included): the terms of its log-prob sum. */
     public int chosenTokens() {
         return chosen.length - promptLength;
     }
 
-    /** Completion tokens of the rejected sequence (the eos included). */
+    /** Completion tokens of the rejected sequence (its eos or end of turn included). */
     public int rejectedTokens() {
         return rejected.length - promptLength;
     }

@@ -5,31 +5,64 @@ import dev.lathe.train.cli.JsonlFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * SFT JSONL rows {@code {"prompt","completion"}} tokenized with TRL's plain-text convention:
- * ids = tok(prompt) + tok(completion) + [eos], truncated to {@code maxLength} by keeping the start.
+ * SFT JSONL rows in TRL's shapes, truncated to {@code maxLength} by keeping the start:
+ * <ul>
+ *   <li>plain text {@code {"prompt", "completion"}}: ids = tok(prompt) + tok(completion) + [eos], the loss on the
+ *       completion and eos;</li>
+ *   <li>conversational {@code {"messages": [...]}}: the whole conversation through the chat template, the loss on
+ *       the assistant tokens (TRL's assistant-only loss); the template's end of turn closes it, no eos is added;</li>
+ *   <li>conversational {@code {"prompt": [...], "completion": [...]}}: prompt and completion messages rendered as
+ *       one conversation, the loss on the completion's assistant tokens.</li>
+ * </ul>
  */
 public final class SftData {
     private SftData() {}
 
-    /** Every row of {@code file}; bad rows are usage errors naming the file, line and field. */
+    /** Every row of {@code file} with the ChatML template; bad rows are usage errors naming the file, line and field. */
     public static TokenizedRows<SftExample> load(Path file, ByteLevelBpeTokenizer tok, int maxLength) throws IOException {
+        return load(file, tok, ChatTemplate.chatMl(), maxLength);
+    }
+
+    /** Every row of {@code file}, conversations rendered with {@code template}. */
+    public static TokenizedRows<SftExample> load(Path file, ByteLevelBpeTokenizer tok, ChatTemplate template, int maxLength)
+            throws IOException {
         if (maxLength < 2) throw new IllegalArgumentException("max length must be at least 2, got " + maxLength);
+        ChatTokenizer chat = new ChatTokenizer(template, tok);
         List<SftExample> rows = new ArrayList<>();
         int[] truncated = {0};
         JsonlFile.forEach(file, row -> {
-            TextRows.rejectConversational(row, "{\"prompt\", \"completion\"}");
-            int[] prompt = tok.encode(row.string("prompt"));
-            int[] ids = TextRows.promptResponseEos(row, prompt, row.string("completion"), tok);
-            if (ids.length > maxLength) {
-                ids = Arrays.copyOf(ids, maxLength);
-                truncated[0]++;
+            SftExample example;
+            if (row.json().has("messages")) {
+                example = messages(row, chat);
+            } else if (ConversationRows.isConversational(row, "prompt", "completion")) {
+                example = promptCompletionMessages(row, chat);
+            } else {
+                int[] prompt = tok.encode(row.string("prompt"));
+                example = new SftExample(TextRows.promptResponseEos(row, prompt, row.string("completion"), tok), prompt.length);
             }
-            rows.add(new SftExample(ids, Math.min(prompt.length, maxLength)));
+            if (example.ids().length > maxLength) truncated[0]++;
+            rows.add(example.truncated(maxLength));
         });
         return new TokenizedRows<>(rows, truncated[0]);
+    }
+
+    private static SftExample messages(JsonlFile.Row row, ChatTokenizer chat) {
+        List<ChatMessage> messages = ConversationRows.messages(row, "messages");
+        ConversationRows.requireAssistant(row, "messages", messages, 0);
+        ChatTokenizer.Tokens t = chat.conversation(messages, 0);
+        return new SftExample(t.ids(), t.trained());
+    }
+
+    private static SftExample promptCompletionMessages(JsonlFile.Row row, ChatTokenizer chat) {
+        List<ChatMessage> prompt = ConversationRows.messages(row, "prompt");
+        List<ChatMessage> completion = ConversationRows.messages(row, "completion");
+        ConversationRows.requireAssistant(row, "completion", completion, 0);
+        List<ChatMessage> all = new ArrayList<>(prompt);
+        all.addAll(completion);
+        ChatTokenizer.Tokens t = chat.conversation(all, prompt.size());
+        return new SftExample(t.ids(), t.trained());
     }
 }

@@ -3,18 +3,35 @@ package dev.lathe.train.data;
 import java.util.Arrays;
 
 /**
- * One tokenized SFT row: ids = tok(prompt) + tok(completion) + [eos] (possibly truncated), and where the
- * completion starts. The loss covers ids[completionStart..]: the completion tokens and the eos, each predicted
- * from the position before it.
+ * One tokenized SFT row: its ids and, per id, whether the loss counts it ({@code lossMask[i]}: ids[i] is
+ * predicted from position i − 1). Plain-text rows count the completion and eos; conversational rows count
+ * the assistant tokens (see {@link ChatTokenizer}). The first token has nothing before it and is never counted.
  */
-public record SftExample(int[] ids, int completionStart) {
+public record SftExample(int[] ids, boolean[] lossMask) {
     public SftExample {
-        if (completionStart < 1) throw new IllegalArgumentException("the prompt must have at least one token");
+        if (ids.length < 1) throw new IllegalArgumentException("an SFT row needs at least one token");
+        if (lossMask.length != ids.length) {
+            throw new IllegalArgumentException("loss mask of " + lossMask.length + " entries for " + ids.length + " tokens");
+        }
+        if (lossMask[0]) throw new IllegalArgumentException("the first token has no position to be predicted from");
     }
 
-    /** Tokens the loss counts: the completion and eos that survived truncation. */
+    /** A prompt-completion row: the loss covers ids[completionStart..]. */
+    public SftExample(int[] ids, int completionStart) {
+        this(ids, fromOn(ids.length, completionStart));
+    }
+
+    /** The row cut to its first {@code maxLength} tokens (the mask with it). */
+    public SftExample truncated(int maxLength) {
+        if (ids.length <= maxLength) return this;
+        return new SftExample(Arrays.copyOf(ids, maxLength), Arrays.copyOf(lossMask, maxLength));
+    }
+
+    /** Tokens the loss counts. */
     public int lossTokens() {
-        return Math.max(0, ids.length - completionStart);
+        int n = 0;
+        for (boolean counted : lossMask) if (counted) n++;
+        return n;
     }
 
     /**
@@ -23,6 +40,13 @@ public record SftExample(int[] ids, int completionStart) {
      */
     public void writeTargets(int[] targets, int offset, int ignore, int width) {
         Arrays.fill(targets, offset, offset + width, ignore);
-        for (int p = completionStart - 1; p < ids.length - 1; p++) targets[offset + p] = ids[p + 1];
+        for (int p = 0; p < ids.length - 1; p++) if (lossMask[p + 1]) targets[offset + p] = ids[p + 1];
+    }
+
+    private static boolean[] fromOn(int length, int completionStart) {
+        if (completionStart < 1) throw new IllegalArgumentException("the prompt must have at least one token");
+        boolean[] mask = new boolean[length];
+        Arrays.fill(mask, Math.min(completionStart, length), length, true);
+        return mask;
     }
 }

@@ -18,12 +18,4 @@ final class TextRows {
         ids[ids.length - 1] = tok.eosTokenId();
         return ids;
     }
-
-    /** Conversational rows need a chat template, which the trainers do not apply yet. */
-    static void rejectConversational(JsonlFile.Row row, String expected) {
-        if (row.json().has("messages")) {
-            throw new UsageException(row.file() + " line " + row.line() + ": conversational rows (\"messages\") are not "
-                    + "supported yet; give plain text " + expected);
-        }
-    }
 }

@@ -16,8 +16,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Supervised fine-tuning with TRL's completion-only loss: −Σ log p(token) over the completion tokens (eos
- * included) of the whole optimizer step, divided by their count — one token mean across micro-batches.
+ * Supervised fine-tuning with TRL's completion-only (or, for conversations, assistant-only) loss: −Σ log p(token)
+ * over the loss tokens of the whole optimizer step ({@link SftExample#lossMask()}: completion and eos, or assistant
+ * contents and their end of turn), divided by their count — one token mean across micro-batches.
  *
  * <p>The LM head runs through {@link FusedLinearLogProbs#forwardBackward}: with weights −1/normaliser on the
  * counted tokens, one streamed pass gives the loss part, dh [N, C] and the head's gradient without the [N, V]
@@ -48,7 +49,7 @@ public final class SftTask implements TrainingTask {
         return model.namedParameters();
     }
 
-    /** The row's completion tokens: the step's loss is a mean over all of them. */
+    /** The row's loss tokens: the step's loss is a mean over all of them. */
     @Override
     public double normaliserShare(int example) {
         return examples.get(example).lossTokens();

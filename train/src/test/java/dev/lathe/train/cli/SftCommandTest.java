@@ -78,6 +78,22 @@ class SftCommandTest {
     }
 
     @Test
+    void conversationalRowsTrain() throws IOException {
+        Path chat = Files.writeString(dir.resolve("messages.jsonl"), """
+                {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello?"}, \
+                {"role": "assistant", "content": "Hi there."}]}
+                {"prompt": [{"role": "user", "content": "Name a color"}], "completion": [{"role": "assistant", "content": " blue"}]}
+                """);
+        TrainFixture.Result r = TrainFixture.run(sft(chat, "messages", "--steps", "2", "--lr", "1e-3", "--batch-size", "2"));
+        assertEquals(0, r.code(), r.err());
+        List<JsonNode> lines = TrainFixture.metrics(dir.resolve("messages"));
+        assertEquals(2, lines.size());
+        for (JsonNode m : lines) assertTrue(Double.isFinite(m.get("loss").asDouble()) && m.get("loss").asDouble() > 0, m.toString());
+        assertTrue(lines.get(1).get("loss").asDouble() < lines.get(0).get("loss").asDouble(), "one lr-1e-3 step lowers the loss");
+        assertTrue(Files.isRegularFile(dir.resolve("messages/final/model.safetensors")));
+    }
+
+    @Test
     void badRowsNameTheFileLineAndField() throws IOException {
         Path bad = Files.writeString(dir.resolve("bad.jsonl"),
                 "{\"prompt\":\"a\",\"completion\":\"b\"}\n\n{\"prompt\":\"a\",\"completion\":3}\n");
@@ -85,10 +101,11 @@ class SftCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("bad.jsonl line 3") && r.err().contains("\"completion\""), r.err());
 
-        Path chat = Files.writeString(dir.resolve("chat.jsonl"), "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n");
+        Path chat = Files.writeString(dir.resolve("chat.jsonl"), "{\"messages\":[{\"role\":\"tool\",\"content\":\"hi\"}]}\n");
         r = TrainFixture.run(sft(chat, "chat", "--steps", "1"));
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("chat.jsonl line 1") && r.err().contains("\"messages\""), r.err());
+        assertTrue(r.err().contains("chat.jsonl line 1") && r.err().contains("\"messages\"[0].role")
+                && r.err().contains("\"tool\""), r.err());
 
         Path broken = Files.writeString(dir.resolve("broken.jsonl"), "{\"prompt\":\"a\",\"completion\":\"b\"}\n{oops\n");
         r = TrainFixture.run(sft(broken, "broken", "--steps", "1"));

@@ -41,7 +41,7 @@ class SftDataTest {
         SftExample row = SftData.load(file, TOK, 64).rows().get(0);
         int[] prompt = TOK.encode("hello"), completion = TOK.encode(" world");
         assertArrayEquals(concat(prompt, completion, new int[] {TOK.eosTokenId()}), row.ids());
-        assertEquals(prompt.length, row.completionStart());
+        for (int i = 0; i < row.ids().length; i++) assertEquals(i >= prompt.length, row.lossMask()[i], "token " + i);
         assertEquals(completion.length + 1, row.lossTokens());
 
         int width = row.ids().length + 2;

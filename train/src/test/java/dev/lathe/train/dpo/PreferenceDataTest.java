@@ -104,6 +104,48 @@ class PreferenceDataTest {
     }
 
     @Test
+    void conversationalRowsEndThePromptWithTheGenerationPromptAndEachAnswerWithItsEndOfTurn() throws IOException {
+        String prompt = "[{\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"user\", \"content\": \"Capital of France?\"}]";
+        String chosen = "{\"role\": \"assistant\", \"content\": \"Paris.\"}";
+        String rejected = "{\"role\": \"assistant\", \"content\": \"Lyon, I think.\"}";
+        String implicitChosen = prompt.substring(0, prompt.length() - 1) + ", " + chosen + "]";
+        String implicitRejected = prompt.substring(0, prompt.length() - 1) + ", " + rejected + "]";
+        Path file = write("{\"prompt\": " + prompt + ", \"chosen\": [" + chosen + "], \"rejected\": [" + rejected + "]}\n"
+                + "{\"chosen\": " + implicitChosen + ", \"rejected\": " + implicitRejected + "}\n");
+        ByteLevelBpeTokenizer tok = DpoFixture.tokenizer();
+        List<PreferenceExample> rows = PreferenceData.load(file, tok, WIDE).rows();
+        PreferenceExample row = rows.get(0);
+        String promptText = "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nCapital of France?<|im_end|>\n"
+                + "<|im_start|>assistant\n";
+        assertEquals(tok.encode("<|im_start|>system\n").length + tok.encode("Be brief.").length
+                + tok.encode("<|im_start|>user\n").length + tok.encode("Capital of France?").length
+                + 2 * tok.encode("<|im_end|>").length + 2 * tok.encode("\n").length
+                + tok.encode("<|im_start|>assistant\n").length, row.promptLength());
+        assertEquals(promptText, tok.decode(Arrays.copyOf(row.chosen(), row.promptLength())));
+        assertEquals("Paris.<|im_end|>", tok.decode(Arrays.copyOfRange(row.chosen(), row.promptLength(), row.chosen().length)));
+        assertEquals("Lyon, I think.<|im_end|>",
+                tok.decode(Arrays.copyOfRange(row.rejected(), row.promptLength(), row.rejected().length)));
+        assertEquals(tok.encode("Paris.").length + tok.encode("<|im_end|>").length, row.chosenTokens());
+        // Without a "prompt", the messages chosen and rejected share are the prompt.
+        PreferenceExample implicit = rows.get(1);
+        assertEquals(row.promptLength(), implicit.promptLength());
+        assertArrayEquals(row.chosen(), implicit.chosen());
+        assertArrayEquals(row.rejected(), implicit.rejected());
+    }
+
+    @Test
+    void badConversationalRowsNameTheFileLineAndField() throws IOException {
+        String user = "{\"role\": \"user\", \"content\": \"q\"}", answer = "{\"role\": \"assistant\", \"content\": \"a\"}";
+        assertMessage(write("{\"prompt\": [" + user + "], \"chosen\": [" + user + "], \"rejected\": [" + answer + "]}\n"),
+                "line 1", "\"chosen\"", "assistant");
+        assertMessage(write("{\"prompt\": [" + user + "], \"chosen\": [" + answer + "], \"rejected\": [{\"role\": \"bot\", "
+                + "\"content\": \"a\"}]}\n"), "line 1", "\"rejected\"[0].role", "\"bot\"");
+        assertMessage(write("{\"prompt\": [" + user + "], \"chosen\": [" + answer + "], \"rejected\": \"a\"}\n"),
+                "line 1", "\"rejected\"", "list");
+        assertMessage(write("{\"chosen\": [" + answer + "], \"rejected\": [" + user + "]}\n"), "line 1", "share no leading");
+    }
+
+    @Test
     void truncationLimitsMustLeaveRoomForACompletion() {
         assertThrows(IllegalArgumentException.class, () -> new PreferenceData.Truncation(8, 8));
         assertThrows(IllegalArgumentException.class, () -> new PreferenceData.Truncation(8, 0));
