@@ -90,7 +90,7 @@ public final class DpoCommand implements Command {
                 }
                 var task = new DpoTask(new DpoObjective(policy, loss), policy, examples, reference,
                         target -> policy.save(target, DType.F32, dir));
-                new Trainer(config, out, err, System.console() != null).run(task);
+                new Trainer(name(), config, out, err, System.console() != null).run(task);
             }
         }
         return 0;

@@ -57,7 +57,7 @@ public final class SftCommand implements Command {
                     data, rows.truncated(), maxLength, model.parameterCount());
             var task = new SftTask(model, rows.rows(), tokenizer.eosTokenId(),
                     target -> model.save(target, DType.F32, dir));
-            new Trainer(config, out, err, System.console() != null).run(task);
+            new Trainer(name(), config, out, err, System.console() != null).run(task);
         }
         return 0;
     }

@@ -7,6 +7,7 @@ import dev.lathe.core.optim.AdamWConfig;
 import dev.lathe.core.optim.GradClip;
 import dev.lathe.core.optim.LrSchedule;
 import dev.lathe.train.data.EpochSampler;
+import dev.lathe.train.report.RunReport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import java.util.Map;
  * The loop every trainer shares, Hugging Face Trainer's semantics: seeded shuffled micro-batches, gradient
  * accumulation over {@code gradAccum} of them with the loss normalised over the whole step, global-norm
  * clipping, AdamW with a warmup + decay schedule, one metrics line per step, periodic checkpoints and a final
- * model.
+ * model, and the run's report redrawn at each of them.
  *
  * <p>Per optimizer step s (1-based): lr = peak · schedule(s − 1); {@code grad_norm} is the global L2 norm of the
  * accumulated gradient before clipping; {@code learning_rate} is the rate this step used.
@@ -29,17 +30,20 @@ public final class Trainer {
     public static final String METRICS = "metrics.jsonl";
     public static final String FINAL = "final";
 
+    private final String command;
     private final TrainingConfig config;
     private final PrintStream out;
     private final PrintStream err;
     private final boolean terminal;
 
     /**
+     * @param command the command being run (sft, reward, dpo), the report's title
      * @param out receives a copy of every metrics line (stdout), or null
      * @param err receives the progress line and logs
      * @param terminal whether err is a terminal (the progress line is then rewritten in place)
      */
-    public Trainer(TrainingConfig config, PrintStream out, PrintStream err, boolean terminal) {
+    public Trainer(String command, TrainingConfig config, PrintStream out, PrintStream err, boolean terminal) {
+        this.command = command;
         this.config = config;
         this.out = out;
         this.err = err;
@@ -103,14 +107,25 @@ public final class Trainer {
                 last = metrics;
                 if (config.saveSteps() > 0 && step % config.saveSteps() == 0) {
                     Checkpoints.save(task, config.out().resolve("checkpoint-" + step));
+                    writeReport();
                 }
             }
         } finally {
             params.forEach(Tensor::zeroGrad);
         }
         Checkpoints.save(task, config.out().resolve(FINAL));
+        writeReport();
         err.println("training: done; model in " + config.out().resolve(FINAL));
         return last;
+    }
+
+    /** Redraws {@code OUT/report.html}; a report that cannot be written is a warning, never the end of training. */
+    private void writeReport() {
+        try {
+            RunReport.write(config.out(), command);
+        } catch (IOException | RuntimeException e) {
+            err.println("warning: could not write " + config.out().resolve(RunReport.FILE) + ": " + e);
+        }
     }
 
     /** AdamW with Hugging Face's parameter groups: no weight decay on biases and LayerNorm weights. */

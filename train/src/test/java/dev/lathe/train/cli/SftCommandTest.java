@@ -68,6 +68,17 @@ class SftCommandTest {
     }
 
     @Test
+    void aReportThatCannotBeWrittenIsOnlyAWarning() throws IOException {
+        // A folder where the report's temporary file goes: writing it fails at the checkpoint and at the end.
+        Files.createDirectories(dir.resolve("blocked/report.html.tmp/in-the-way"));
+        TrainFixture.Result r = TrainFixture.run(sft(data, "blocked", "--steps", "1", "--save-steps", "1"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(dir.resolve("blocked/final/model.safetensors")));
+        assertEquals(2, r.err().lines().filter(l -> l.startsWith("warning: could not write")).count(), r.err());
+        assertTrue(Files.notExists(dir.resolve("blocked/report.html")));
+    }
+
+    @Test
     void configFileGivesFlagsAndTheCommandLineWins() throws IOException {
         Path config = Files.writeString(dir.resolve("run.json"),
                 "{\"batch_size\": 6, \"grad-accum\": 1, \"max_grad_norm\": 0.5, \"save_steps\": 1}");
@@ -75,6 +86,7 @@ class SftCommandTest {
         JsonNode m = oneStep("config", "--config", config.toString(), "--batch-size", "3", "--grad-accum", "2");
         assertMatchesTheReference(m, "config file");
         assertTrue(Files.isRegularFile(dir.resolve("config/checkpoint-1/model.safetensors")), "save_steps from the file");
+        assertTrue(Files.readString(dir.resolve("config/report.html")).contains("<title>lathe sft · config</title>"));
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.lathe.models.tokenizer.BpeTrainer;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.cli.TrainFixture;
 import dev.lathe.train.data.SftExample;
+import dev.lathe.train.report.RunReport;
 import dev.lathe.train.sft.SftTask;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -68,7 +69,7 @@ class TrainerTest {
             });
             var config = new TrainingConfig(out, LR, 0.01, 0.9, 0.999, 1e-8, "linear", WARMUP, 0, 4, 1, STEPS, 0,
                     1.0, 3, STEPS / 2);
-            new Trainer(config, null, new PrintStream(err, true, StandardCharsets.UTF_8), false).run(task);
+            new Trainer("sft", config, null, new PrintStream(err, true, StandardCharsets.UTF_8), false).run(task);
 
             List<JsonNode> metrics = TrainFixture.metrics(out);
             assertEquals(STEPS, metrics.size());
@@ -103,6 +104,11 @@ class TrainerTest {
                 assertFalse(Arrays.equals(trained, logits(halfway, ids)), "checkpoint-20 holds step 20's weights");
             }
             assertFalse(Files.exists(out.resolve("final.tmp")));
+            String report = Files.readString(out.resolve(RunReport.FILE));
+            assertTrue(report.contains("<title>lathe sft · run</title>"), report);
+            assertEquals(6, report.split("<svg ", -1).length - 1, "a chart per metric: loss, grad_norm, ...");
+            assertTrue(report.contains("<th>last step</th><td colspan=\"3\">" + STEPS + "</td>"), report);
+            assertFalse(Files.exists(out.resolve(RunReport.FILE + ".tmp")));
         }
     }
 
