@@ -45,12 +45,6 @@ public final class DpoTask implements TrainingTask {
         return policy.namedParameters();
     }
 
-    /** Each row counts once: the step's loss is a mean over rows. */
-    @Override
-    public double normaliserShare(int example) {
-        return 1;
-    }
-
     @Override
     public MicroStep accumulate(int[] rows, double normaliser, StepMetrics metrics) {
         List<PreferenceExample> batch = new ArrayList<>(rows.length);

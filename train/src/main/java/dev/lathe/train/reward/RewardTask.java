@@ -46,12 +46,6 @@ public final class RewardTask implements TrainingTask {
         return model.namedParameters();
     }
 
-    /** Each row counts once: the step's loss is a mean over rows. */
-    @Override
-    public double normaliserShare(int example) {
-        return 1;
-    }
-
     @Override
     public MicroStep accumulate(int[] rows, double normaliser, StepMetrics metrics) {
         int b = rows.length;

@@ -22,8 +22,10 @@ public interface TrainingTask {
     /** Every trainable parameter under its checkpoint name. */
     Map<String, Tensor> namedParameters();
 
-    /** Example {@code i}'s part of the step's loss normaliser. */
-    double normaliserShare(int example);
+    /** Example {@code i}'s part of the step's loss normaliser; 1 by default, so the step's loss is a mean over rows. */
+    default double normaliserShare(int example) {
+        return 1;
+    }
 
     /**
      * Forward and backward of one micro-batch: adds the gradient of (its summed loss / {@code normaliser}) to the
