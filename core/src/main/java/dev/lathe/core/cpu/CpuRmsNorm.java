@@ -34,29 +34,8 @@ public final class CpuRmsNorm {
     private static void forwardRow(int r, int C, float eps, MemorySegment x, MemorySegment weight,
                                    MemorySegment out, MemorySegment rstd) {
         long row = (long) r * C * F;
-        double ss = 0;
+        double ss = CpuRowStats.dot(x, x, row, C);
         int bound = S.loopBound(C);
-        for (int c0 = 0; c0 < bound; c0 += BLOCK) {
-            int end = Math.min(bound, c0 + BLOCK);
-            FloatVector a = FloatVector.zero(S), b = a;
-            int c = c0;
-            // Two vectors a step: two independent FMA chains hide the FMA latency.
-            for (; c + 2 * L <= end; c += 2 * L) {
-                FloatVector v0 = FloatVector.fromMemorySegment(S, x, row + c * F, ORDER);
-                FloatVector v1 = FloatVector.fromMemorySegment(S, x, row + (c + L) * F, ORDER);
-                a = v0.fma(v0, a);
-                b = v1.fma(v1, b);
-            }
-            for (; c < end; c += L) {
-                FloatVector v0 = FloatVector.fromMemorySegment(S, x, row + c * F, ORDER);
-                a = v0.fma(v0, a);
-            }
-            ss += a.add(b).reduceLanes(VectorOperators.ADD);
-        }
-        for (int c = bound; c < C; c++) {
-            double v = x.get(FLOAT, row + c * F);
-            ss += v * v;
-        }
         float rs = (float) (1.0 / Math.sqrt(ss / C + eps));
         rstd.set(FLOAT, r * F, rs);
 

@@ -12,8 +12,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Statistics of one float32 row x[C] starting at byte offset {@code row} of a segment: max and log-sum-exp.
- * Shared by softmax, cross-entropy and the fused classifier. Sums run in float lanes for {@link CpuVec#BLOCK}
+ * Statistics of one float32 row x[C] starting at byte offset {@code row} of a segment: max, log-sum-exp and
+ * dot products. Shared by softmax, RMSNorm, cross-entropy and the fused classifier. Sums run in float lanes for {@link CpuVec#BLOCK}
  * elements and then carry into float64, so a 50257-wide row keeps ~1e-7 relative accuracy.
  */
 public final class CpuRowStats {
@@ -53,5 +53,34 @@ public final class CpuRowStats {
         }
         for (int v = bound; v < V; v++) sum += Math.exp(x.get(FLOAT, row + v * F) - mx);
         return mx + Math.log(sum);
+    }
+
+    /**
+     * Σ a[c]·b[c] over the rows of a and b at byte offset {@code row}: two FMA chains a step (hiding the FMA
+     * latency) summed in float lanes per block, carried in float64.
+     */
+    public static double dot(MemorySegment a, MemorySegment b, long row, int C) {
+        double s = 0;
+        int bound = S.loopBound(C);
+        for (int c0 = 0; c0 < bound; c0 += BLOCK) {
+            int end = Math.min(bound, c0 + BLOCK);
+            FloatVector p = FloatVector.zero(S), q = p;
+            int c = c0;
+            for (; c + 2 * L <= end; c += 2 * L) {
+                long o = row + c * F, o1 = o + L * F;
+                p = FloatVector.fromMemorySegment(S, a, o, ORDER).fma(FloatVector.fromMemorySegment(S, b, o, ORDER), p);
+                q = FloatVector.fromMemorySegment(S, a, o1, ORDER).fma(FloatVector.fromMemorySegment(S, b, o1, ORDER), q);
+            }
+            for (; c < end; c += L) {
+                long o = row + c * F;
+                p = FloatVector.fromMemorySegment(S, a, o, ORDER).fma(FloatVector.fromMemorySegment(S, b, o, ORDER), p);
+            }
+            s += p.add(q).reduceLanes(VectorOperators.ADD);
+        }
+        for (int c = bound; c < C; c++) {
+            long o = row + c * F;
+            s += (double) a.get(FLOAT, o) * b.get(FLOAT, o);
+        }
+        return s;
     }
 }

@@ -73,33 +73,11 @@ public final class CpuSoftmax {
     }
 
     private static void backwardRow(long row, int C, MemorySegment out, MemorySegment dout, MemorySegment dx) {
-        // Sweep 1: s = sum(dout * out) in float64 by blocks; two FMA chains a step hide the FMA latency.
-        double s = 0;
-        int bound = S.loopBound(C);
-        for (int c0 = 0; c0 < bound; c0 += BLOCK) {
-            int end = Math.min(bound, c0 + BLOCK);
-            FloatVector a = FloatVector.zero(S), b = a;
-            int c = c0;
-            for (; c + 2 * L <= end; c += 2 * L) {
-                long o = row + c * F, o1 = o + L * F;
-                a = FloatVector.fromMemorySegment(S, dout, o, ORDER)
-                        .fma(FloatVector.fromMemorySegment(S, out, o, ORDER), a);
-                b = FloatVector.fromMemorySegment(S, dout, o1, ORDER)
-                        .fma(FloatVector.fromMemorySegment(S, out, o1, ORDER), b);
-            }
-            for (; c < end; c += L) {
-                long o = row + c * F;
-                a = FloatVector.fromMemorySegment(S, dout, o, ORDER)
-                        .fma(FloatVector.fromMemorySegment(S, out, o, ORDER), a);
-            }
-            s += a.add(b).reduceLanes(VectorOperators.ADD);
-        }
-        for (int c = bound; c < C; c++) {
-            long o = row + c * F;
-            s += (double) dout.get(FLOAT, o) * out.get(FLOAT, o);
-        }
+        // Sweep 1: s = sum(dout * out), carried in float64.
+        double s = CpuRowStats.dot(dout, out, row, C);
         // Sweep 2: dx = out * (dout - s).
         float sf = (float) s;
+        int bound = S.loopBound(C);
         FloatVector sv = FloatVector.broadcast(S, sf);
         for (int c = 0; c < bound; c += L) {
             long o = row + c * F;
