@@ -58,7 +58,6 @@ public final class RewardCommand implements Command {
             }
             int maxLength = TrainingFlags.maxLength(maxLengthFlag, model.config().nPositions());
             TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, PreferenceData.Truncation.forContext(maxLength));
-            if (rows.rows().isEmpty()) throw new UsageException(data + ": no rows");
             err.printf("reward: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
                     data, rows.truncated(), maxLength, model.parameterCount());
             var task = new RewardTask(model, rows.rows(), tokenizer.eosTokenId(),

@@ -34,12 +34,7 @@ public final class TokenizeCommand implements Command {
         String model = args.string("model", null), data = args.string("data", null);
         args.rejectUnknown();
         if (model == null || data == null) throw new UsageException("--model DIR and --data FILE.jsonl are required");
-        ByteLevelBpeTokenizer tokenizer;
-        try {
-            tokenizer = ByteLevelBpeTokenizer.fromDirectory(Path.of(model));
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("cannot load the tokenizer: " + e.getMessage(), e);
-        }
+        ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(Path.of(model));
         long[] tokens = {0};
         int lines = JsonlFile.forEach(Path.of(data), row -> {
             int[] ids = tokenizer.encode(row.string("text"));
