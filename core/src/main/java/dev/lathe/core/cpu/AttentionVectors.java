@@ -19,6 +19,8 @@ final class AttentionVectors {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Lane -> block row (lane % 4) for key-major [key][4 rows] data. */
+    /** Per-thread scratch of the attention kernels, grown on demand and reused by every task on the thread. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private static final int[] ROW_OF_LANE = IntStream.range(0, S.length()).map(i -> i % 4).toArray();
 
     private AttentionVectors() {}
@@ -161,5 +163,15 @@ final class AttentionVectors {
             FloatVector.fromArray(S, a, ao + d).mul(alpha).intoArray(a, ao + d);
         }
         for (; d < D; d++) a[ao + d] *= alpha;
+    }
+
+    /** This thread's scratch with room for at least n floats (contents undefined). */
+    static float[] scratch(int n) {
+        float[] s = SCRATCH.get();
+        if (s.length < n) {
+            s = new float[n];
+            SCRATCH.set(s);
+        }
+        return s;
     }
 }

@@ -26,9 +26,6 @@ public final class CpuAttention {
     private static final int TILE = 32;
     private static final float NEG_INF = Float.NEGATIVE_INFINITY;
 
-    /** Per-thread scratch, grown as needed (layouts at forwardBlock and backwardBlock). */
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
-
     private CpuAttention() {}
 
     /**
@@ -47,7 +44,7 @@ public final class CpuAttention {
         // One task = one (b, h, block of query rows); it writes only its own out rows and lse entries.
         // Later blocks see more keys, so the pool's many small chunks keep the cores balanced.
         CpuParallel.forRange(B * H * blocks, 1, (from, to) -> {
-            float[] s = scratch(2 * ROWS * D + ROWS * TILE + 3 * ROWS);
+            float[] s = AttentionVectors.scratch(2 * ROWS * D + ROWS * TILE + 3 * ROWS);
             for (int task = from; task < to; task++) {
                 int b = task / (H * blocks), h = task / blocks % H;
                 forwardBlock(x, b, h, task % blocks * ROWS, q, k, v, out, lse, s);
@@ -67,7 +64,7 @@ public final class CpuAttention {
         Dims x = new Dims(B, T, H, Hkv, D, scale, keyMask);
         // One task = one (b, kv head): it owns dk/dv rows of that kv head and dq rows of its H/Hkv query heads.
         CpuParallel.forRange(B * Hkv, 1, (from, to) -> {
-            float[] s = scratch(3 * ROWS * D + ROWS * TILE + 5 * ROWS);
+            float[] s = AttentionVectors.scratch(3 * ROWS * D + ROWS * TILE + 5 * ROWS);
             for (int task = from; task < to; task++) {
                 int b = task / Hkv, kvh = task % Hkv;
                 for (int t = 0; t < T; t++) {
@@ -194,15 +191,6 @@ public final class CpuAttention {
                 if (!allowed || i >= rows || key > t0 + i) s[pj + i] = NEG_INF;
             }
         }
-    }
-
-    private static float[] scratch(int n) {
-        float[] s = SCRATCH.get();
-        if (s.length < n) {
-            s = new float[n];
-            SCRATCH.set(s);
-        }
-        return s;
     }
 
     /** The problem's sizes, scale and key mask, shared by every block. */

@@ -21,9 +21,6 @@ public final class CpuDecodeAttention {
     private static final int TILE = 64;
     private static final float NEG_INF = Float.NEGATIVE_INFINITY;
 
-    /** Per-thread scratch, grown as needed (layout at query). */
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
-
     private CpuDecodeAttention() {}
 
     /**
@@ -43,7 +40,7 @@ public final class CpuDecodeAttention {
         // One task = one (b, h): its Tq queries write only their own out rows. With Tq = 1 (a decode step)
         // a task costs len key and value rows, so B*H tasks keep the cores busy.
         CpuParallel.forRange(B * H, 1, (from, to) -> {
-            float[] s = scratch(2 * D + TILE + 4);
+            float[] s = AttentionVectors.scratch(2 * D + TILE + 4);
             for (int task = from; task < to; task++) {
                 int b = task / H, h = task % H;
                 for (int i = 0; i < Tq; i++) query(x, b, h, i, q, kCache, vCache, out, s);
@@ -91,15 +88,6 @@ public final class CpuDecodeAttention {
         }
         // sum == 0 only when no key is visible: acc is still zero, so out = 0.
         store(sum > 0f ? 1f / sum : 0f, s, ACC, out.seg(), out.offset(qRow, h, D), D);
-    }
-
-    private static float[] scratch(int n) {
-        float[] s = SCRATCH.get();
-        if (s.length < n) {
-            s = new float[n];
-            SCRATCH.set(s);
-        }
-        return s;
     }
 
     /** The problem's sizes, scale and key mask, shared by every query. */
