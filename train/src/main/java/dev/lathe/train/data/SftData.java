@@ -2,14 +2,18 @@ package dev.lathe.train.data;
 
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.cli.JsonlFile;
+import dev.lathe.train.cli.UsageException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * SFT JSONL rows in TRL's shapes, truncated to {@code maxLength} by keeping the start:
  * <ul>
+ *   <li>language modelling {@code {"text"}}: ids = tok(text) + [eos], the loss on every token after the first
+ *       (TRL's language-modeling format, used for pretraining);</li>
  *   <li>plain text {@code {"prompt", "completion"}}: ids = tok(prompt) + tok(completion) + [eos], the loss on the
  *       completion and eos;</li>
  *   <li>conversational {@code {"messages": [...]}}: the whole conversation through the chat template, the loss on
@@ -35,7 +39,9 @@ public final class SftData {
         int[] truncated = {0};
         JsonlFile.forEach(file, row -> {
             SftExample example;
-            if (row.json().has("messages")) {
+            if (row.json().has("text") && !row.json().has("prompt")) {
+                example = text(row, tok);
+            } else if (row.json().has("messages")) {
                 example = messages(row, chat);
             } else if (ConversationRows.isConversational(row, "prompt", "completion")) {
                 example = promptCompletionMessages(row, chat);
@@ -47,6 +53,14 @@ public final class SftData {
             rows.add(example.truncated(maxLength));
         });
         return new TokenizedRows<>(rows, truncated[0]);
+    }
+
+    private static SftExample text(JsonlFile.Row row, ByteLevelBpeTokenizer tok) {
+        int[] text = tok.encode(row.string("text"));
+        if (text.length == 0) throw new UsageException(row.file() + " line " + row.line() + ": empty \"text\"");
+        int[] ids = Arrays.copyOf(text, text.length + 1);
+        ids[text.length] = tok.eosTokenId();
+        return new SftExample(ids, 1);
     }
 
     private static SftExample messages(JsonlFile.Row row, ChatTokenizer chat) {

@@ -16,7 +16,7 @@ public final class RunReport {
     public static final String FILE = "report.html";
     public static final String METRICS = "metrics.jsonl";
 
-    private static final String STYLE = """
+    static final String STYLE = """
             body{font-family:sans-serif;margin:24px;color:#111827;background:#fff}
             h1{font-size:20px;margin:0 0 4px}
             p.run{color:#4b5563;margin:0 0 16px;word-break:break-all}

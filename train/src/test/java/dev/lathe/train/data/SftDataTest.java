@@ -54,6 +54,17 @@ class SftDataTest {
     }
 
     @Test
+    void textRowsAreLanguageModellingWithEosAndTheLossOnEveryPredictedToken() throws IOException {
+        Path file = Files.writeString(dir.resolve("text.jsonl"), "{\"text\":\"hello there world\"}\n");
+        SftExample row = SftData.load(file, TOK, 64).rows().get(0);
+        int[] text = TOK.encode("hello there world");
+        assertArrayEquals(concat(text, new int[] {TOK.eosTokenId()}), row.ids());
+        for (int i = 0; i < row.ids().length; i++) assertEquals(i > 0, row.lossMask()[i], "token " + i);
+        assertThrows(UsageException.class,
+                () -> SftData.load(Files.writeString(dir.resolve("empty.jsonl"), "{\"text\":\"\"}\n"), TOK, 64));
+    }
+
+    @Test
     void longRowsKeepTheirStart() throws IOException {
         Path file = Files.writeString(dir.resolve("long.jsonl"),
                 "{\"prompt\":\"hello there hello\",\"completion\":\" world world world\"}\n");
