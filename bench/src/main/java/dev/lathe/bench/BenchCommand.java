@@ -24,7 +24,7 @@ public final class BenchCommand implements Command {
 
     @Override
     public String summary() {
-        return "quick benchmarks: bench gemm --m M --n N --k K | bench loss --vocab V --tokens N --hidden D (JSON line on stdout)";
+        return "quick benchmarks: bench gemm --m M --n N --k K | bench loss --vocab V --tokens N --hidden D | bench lora [--layers 4 --embd 768 --rank 8] (JSON line on stdout)";
     }
 
     @Override
@@ -37,15 +37,20 @@ public final class BenchCommand implements Command {
                 usage: ./lathe bench loss --vocab V --tokens N --hidden D [--chunk-mib 64] [--warmup 1] [--iters 3]
                 Times forward + backward of the masked cross-entropy from hidden states through the LM head, fused
                 (streamed chunks, one pass) against the unfused autograd composition (full [N, V] logits). The last
-                stdout line: {"bench":"loss",..,"fused_ms":..,"unfused_ms":..,"fused_peak_bytes":..,"unfused_peak_bytes":..}""";
+                stdout line: {"bench":"loss",..,"fused_ms":..,"unfused_ms":..,"fused_peak_bytes":..,"unfused_peak_bytes":..}
+                usage: ./lathe bench lora [--layers 4] [--embd 768] [--heads 12] [--batch 2] [--seq 128] [--rank 8]
+                       [--targets c_attn,c_proj,c_fc] [--warmup 1] [--iters 3]
+                Training steps of a random-weight GPT-2: full fine-tuning, LoRA (F32 base) and LoRA over a BF16 base;
+                the last stdout line gives each mode's trainable parameters, peak native bytes and median step ms.""";
     }
 
     @Override
     public int run(Args args, PrintStream out, PrintStream err) {
         var pos = args.positionals();
         if (!pos.isEmpty() && pos.get(0).equals("loss")) return LossBench.run(args, out, err);
+        if (!pos.isEmpty() && pos.get(0).equals("lora")) return LoraBench.run(args, out, err);
         if (pos.isEmpty() || !pos.get(0).equals("gemm")) {
-            throw new UsageException("expected a benchmark name: gemm or loss (see ./lathe bench --help)");
+            throw new UsageException("expected a benchmark name: gemm, loss or lora (see ./lathe bench --help)");
         }
         int m = positive(args, "m", 1024), n = positive(args, "n", 1024), k = positive(args, "k", 1024);
         boolean transB = !args.has("trans-b") || args.bool("trans-b");

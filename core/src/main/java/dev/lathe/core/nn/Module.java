@@ -25,6 +25,17 @@ public abstract class Module implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Puts {@code replacement} (created outside any scope) in place of this module's parameter {@code name},
+     * closing the old tensor; e.g. a frozen weight re-stored in another dtype. Returns the replacement.
+     */
+    protected final Tensor replaceParameter(String name, Tensor replacement) {
+        Tensor old = params.replace(name, replacement);
+        if (old == null) throw new IllegalArgumentException("no parameter " + name);
+        old.close();
+        return replacement;
+    }
+
     /** Registers a sub-module. */
     protected final <M extends Module> M child(String name, M module) {
         if (children.put(name, module) != null) throw new IllegalArgumentException("duplicate module " + name);
@@ -41,6 +52,18 @@ public abstract class Module implements AutoCloseable {
     private void collect(String prefix, Map<String, Tensor> out) {
         params.forEach((k, v) -> out.put(prefix + k, v));
         children.forEach((k, m) -> m.collect(prefix + k + ".", out));
+    }
+
+    /** This module (under "") and every sub-module with its dotted path, parents before children. */
+    public final Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out);
+        return out;
+    }
+
+    private void collectModules(String path, Map<String, Module> out) {
+        out.put(path, this);
+        children.forEach((k, m) -> m.collectModules(path.isEmpty() ? k : path + "." + k, out));
     }
 
     public final List<Tensor> parameters() {

@@ -4,13 +4,16 @@ import dev.lathe.core.DType;
 import dev.lathe.kernels.DpoLoss;
 import dev.lathe.models.CausalLm;
 import dev.lathe.models.gpt2.Gpt2Model;
+import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.data.PreferenceData;
 import dev.lathe.train.data.PreferenceExample;
 import dev.lathe.train.data.TokenizedRows;
 import dev.lathe.train.dpo.DpoObjective;
 import dev.lathe.train.dpo.DpoTask;
+import dev.lathe.train.dpo.ReferenceLogProbs;
 import dev.lathe.train.dpo.ReferenceSource;
+import dev.lathe.train.trainer.ModelSaver;
 import dev.lathe.train.trainer.Trainer;
 import dev.lathe.train.trainer.TrainingConfig;
 import java.io.IOException;
@@ -45,7 +48,8 @@ public final class DpoCommand implements Command {
                 Writes OUT/metrics.jsonl (one JSON object per step, also on stdout: step, loss, grad_norm,
                 learning_rate, tokens_per_second, num_tokens, epoch, rewards/chosen, rewards/rejected,
                 rewards/accuracies, rewards/margins, logps/chosen, logps/rejected), OUT/checkpoint-N/ and OUT/final/.
-                  --ref-model DIR           frozen reference (default: a second copy of --model)
+                  --ref-model DIR           frozen reference (default: a second copy of --model; with
+                                            --lora-rank, the policy with its adapters switched off)
                   --beta 0.1                β > 0: strength of the pull towards the reference
                   --loss-type sigmoid       sigmoid | ipo | hinge | robust
                   --label-smoothing 0       ε in [0, 0.5) (sigmoid and robust)
@@ -53,7 +57,7 @@ public final class DpoCommand implements Command {
                                             and rewards are β · the policy's log-probs
                   --precompute-ref-log-probs   run the reference over every row once before training, then
                                             free it (with no --ref-model, the untrained policy gives them)
-                """ + TrainingFlags.USAGE;
+                """ + TrainingFlags.USAGE + "\n" + LoraFlags.USAGE;
     }
 
     @Override
@@ -66,10 +70,13 @@ public final class DpoCommand implements Command {
         boolean precompute = args.bool("precompute-ref-log-probs");
         TrainingConfig config = TrainingFlags.read(args);
         int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
+        LoraFlags.Settings lora = LoraFlags.read(args, dir);
         args.rejectUnknown();
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         boolean noReference = loss.referenceFree() && refDir == null;
-        boolean liveReference = !noReference && !precompute;
+        // With LoRA and no --ref-model the reference is the policy with its adapters switched off.
+        boolean adaptersOffReference = lora != null && refDir == null && !noReference;
+        boolean liveReference = !noReference && !precompute && !adaptersOffReference;
         try (Gpt2Model policy = ModelDirs.gpt2(dir)) {
             int maxLength = TrainingFlags.maxLength(maxLengthFlag, policy.config().nPositions());
             TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, PreferenceData.Truncation.forContext(maxLength));
@@ -77,9 +84,23 @@ public final class DpoCommand implements Command {
             err.printf("dpo: %d rows from %s (%d truncated to %d tokens), %,d parameters, %s loss, beta %s%n",
                     examples.size(), data, rows.truncated(), maxLength, policy.parameterCount(),
                     loss.type().name().toLowerCase(Locale.ROOT), loss.beta());
+            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), policy, config.seed(), err);
             try (Gpt2Model live = liveReference ? reference(refDir == null ? dir : refDir, policy, maxLength) : null) {
                 ReferenceSource reference;
-                if (noReference) {
+                if (adaptersOffReference) {
+                    err.println("dpo: reference model the base of the policy (adapters switched off)");
+                    ReferenceSource offSource = (rowIds, batch) -> {
+                        try (var off = adapters.disabled()) {
+                            return ReferenceLogProbs.of(policy, batch);
+                        }
+                    };
+                    if (precompute) {
+                        try (var off = adapters.disabled()) {
+                            offSource = ReferenceSource.precomputed(policy, examples, config.batchSize());
+                        }
+                    }
+                    reference = offSource;
+                } else if (noReference) {
                     err.println("dpo: reference-free, no reference model");
                     reference = ReferenceSource.none();
                 } else if (precompute) {
@@ -88,8 +109,9 @@ public final class DpoCommand implements Command {
                     err.println("dpo: reference model " + (refDir == null ? "a frozen copy of " + dir : refDir));
                     reference = ReferenceSource.model(live);
                 }
-                var task = new DpoTask(new DpoObjective(policy, loss), policy, examples, reference,
-                        target -> policy.save(target, DType.F32, dir));
+                ModelSaver saver = adapters == null ? target -> policy.save(target, DType.F32, dir)
+                        : target -> adapters.save(target, dir);
+                var task = new DpoTask(new DpoObjective(policy, loss), policy, examples, reference, saver);
                 new Trainer(name(), config, out, err, System.console() != null).run(task);
             }
         }

@@ -36,12 +36,14 @@ public final class GenerateCommand implements Command {
         return """
                 usage: ./lathe generate --model DIR (--prompt TEXT | --data FILE.jsonl) [--max-new-tokens 32]
                        [--temperature 0] [--top-k 0] [--top-p 1.0] [--seed 0] [--num-return-sequences 1] [--no-cache]
+                       [--adapter DIR]
                 Generates up to --max-new-tokens tokens per prompt, stopping at the model's eos. --temperature 0
                 (the default) is greedy decoding; above 0 it samples after temperature, top-k (0 = off) and top-p,
                 reproducibly for a given --seed. FILE.jsonl rows are {"prompt": ...}; prompts are batched with left
                 padding. --no-cache recomputes the whole sequence at every step (the reference path; same tokens).
                 Prints one line per completion: {"index","prompt","completion","completion_ids","logprobs","finished"}
-                where logprobs are log p of each generated token under the model's unmodified distribution.""";
+                where logprobs are log p of each generated token under the model's unmodified distribution.
+                --adapter DIR adds a LoRA adapter (PEFT's adapter_config.json + adapter_model.safetensors).""";
     }
 
     @Override
@@ -55,6 +57,7 @@ public final class GenerateCommand implements Command {
         long seed = args.integer("seed", 0);
         int copies = args.integer("num-return-sequences", 1);
         boolean noCache = args.has("no-cache") && args.bool("no-cache");
+        String adapter = args.string("adapter", null);
         args.rejectUnknown();
         if ((prompt == null) == (data == null)) throw new UsageException("give exactly one of --prompt TEXT or --data FILE.jsonl");
         if (maxNew < 1) throw new UsageException("--max-new-tokens must be at least 1, got " + maxNew);
@@ -72,6 +75,7 @@ public final class GenerateCommand implements Command {
         if (texts.isEmpty()) throw new UsageException(data + ": no prompts");
 
         try (Gpt2Model model = ModelDirs.gpt2(dir)) {
+            LoraFlags.adapter(adapter, model);
             int[][] prompts = new int[texts.size() * copies][];
             for (int i = 0; i < texts.size(); i++) {
                 int[] ids = tokenizer.encode(texts.get(i));

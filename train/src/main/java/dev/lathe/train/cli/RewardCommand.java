@@ -2,12 +2,14 @@ package dev.lathe.train.cli;
 
 import dev.lathe.core.DType;
 import dev.lathe.models.gpt2.Gpt2RewardModel;
+import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.io.SafetensorsReader;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.data.PreferenceData;
 import dev.lathe.train.data.PreferenceExample;
 import dev.lathe.train.data.TokenizedRows;
 import dev.lathe.train.reward.RewardTask;
+import dev.lathe.train.trainer.ModelSaver;
 import dev.lathe.train.trainer.Trainer;
 import dev.lathe.train.trainer.TrainingConfig;
 import java.io.IOException;
@@ -39,7 +41,7 @@ public final class RewardCommand implements Command {
                 Writes OUT/metrics.jsonl (one JSON object per step, also on stdout: step, loss, grad_norm,
                 learning_rate, tokens_per_second, num_tokens, epoch, accuracy, margin, mean_reward, min_reward,
                 max_reward), OUT/checkpoint-N/ and OUT/final/.
-                """ + TrainingFlags.USAGE;
+                """ + TrainingFlags.USAGE + "\n" + LoraFlags.USAGE;
     }
 
     @Override
@@ -49,6 +51,7 @@ public final class RewardCommand implements Command {
         Path data = TrainingFlags.data(args);
         TrainingConfig config = TrainingFlags.read(args);
         int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
+        LoraFlags.Settings lora = LoraFlags.read(args, dir);
         args.rejectUnknown();
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         try (Gpt2RewardModel model = load(dir, config.seed(), err)) {
@@ -60,8 +63,11 @@ public final class RewardCommand implements Command {
             TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, PreferenceData.Truncation.forContext(maxLength));
             err.printf("reward: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
                     data, rows.truncated(), maxLength, model.parameterCount());
-            var task = new RewardTask(model, rows.rows(), tokenizer.eosTokenId(),
-                    target -> model.save(target, DType.F32, dir));
+            // With LoRA the score head is trained in full and saved with the adapter (PEFT's modules_to_save).
+            LoraModel adapters = lora == null ? null
+                    : LoraFlags.attach(lora, lora.config().forSequenceClassification("score"), model, config.seed(), err);
+            ModelSaver saver = adapters == null ? target -> model.save(target, DType.F32, dir) : target -> adapters.save(target, dir);
+            var task = new RewardTask(model, rows.rows(), tokenizer.eosTokenId(), saver);
             new Trainer(name(), config, out, err, System.console() != null).run(task);
         }
         return 0;

@@ -35,11 +35,12 @@ public final class ScoreCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: ./lathe score --model DIR --data FILE.jsonl [--batch-size 8]
+                usage: ./lathe score --model DIR --data FILE.jsonl [--batch-size 8] [--adapter DIR]
                 For every line {"prompt": ..., "completion": ...} prints, in order, one line
                 {"logps": Σ log p over the completion tokens and eos, "num_tokens": n}, with
                 ids = tok(prompt) + tok(completion) + [eos]. DIR holds config.json, model.safetensors and the
-                tokenizer files. Rows are batched with right padding; positions come from each row's length.""";
+                tokenizer files; --adapter adds a LoRA adapter (PEFT's adapter_config.json +
+                adapter_model.safetensors). Rows are batched with right padding; positions come from each row's length.""";
     }
 
     @Override
@@ -47,12 +48,14 @@ public final class ScoreCommand implements Command {
         Path dir = ModelDirs.requireDir(args.string("model", null));
         String data = args.string("data", null);
         int batchSize = args.integer("batch-size", 8);
+        String adapter = args.string("adapter", null);
         args.rejectUnknown();
         if (data == null) throw new UsageException("--data FILE.jsonl is required");
         if (batchSize < 1) throw new UsageException("--batch-size must be at least 1, got " + batchSize);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         List<Example> examples = new ArrayList<>();
         try (Gpt2Model model = ModelDirs.gpt2(dir)) {
+            LoraFlags.adapter(adapter, model);
             int maxLen = model.config().nPositions();
             JsonlFile.forEach(Path.of(data), row -> {
                 int[] prompt = tokenizer.encode(row.string("prompt"));

@@ -2,11 +2,13 @@ package dev.lathe.train.cli;
 
 import dev.lathe.core.DType;
 import dev.lathe.models.gpt2.Gpt2Model;
+import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.data.SftData;
 import dev.lathe.train.data.SftExample;
 import dev.lathe.train.data.TokenizedRows;
 import dev.lathe.train.sft.SftTask;
+import dev.lathe.train.trainer.ModelSaver;
 import dev.lathe.train.trainer.Trainer;
 import dev.lathe.train.trainer.TrainingConfig;
 import java.io.IOException;
@@ -37,7 +39,7 @@ public final class SftCommand implements Command {
                 covers the assistant contents and their <|im_end|> (of the completion only, for prompt/completion).
                 Writes OUT/metrics.jsonl (one JSON object per step, also on stdout: step, loss, grad_norm,
                 learning_rate, tokens_per_second, num_tokens, epoch), OUT/checkpoint-N/ and OUT/final/.
-                """ + TrainingFlags.USAGE;
+                """ + TrainingFlags.USAGE + "\n" + LoraFlags.USAGE;
     }
 
     @Override
@@ -47,6 +49,7 @@ public final class SftCommand implements Command {
         Path data = TrainingFlags.data(args);
         TrainingConfig config = TrainingFlags.read(args);
         int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
+        LoraFlags.Settings lora = LoraFlags.read(args, dir);
         args.rejectUnknown();
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         try (Gpt2Model model = ModelDirs.gpt2(dir)) {
@@ -55,8 +58,9 @@ public final class SftCommand implements Command {
             if (rows.rows().isEmpty()) throw new UsageException(data + ": no rows");
             err.printf("sft: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
                     data, rows.truncated(), maxLength, model.parameterCount());
-            var task = new SftTask(model, rows.rows(), tokenizer.eosTokenId(),
-                    target -> model.save(target, DType.F32, dir));
+            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), model, config.seed(), err);
+            ModelSaver saver = adapters == null ? target -> model.save(target, DType.F32, dir) : target -> adapters.save(target, dir);
+            var task = new SftTask(model, rows.rows(), tokenizer.eosTokenId(), saver);
             new Trainer(name(), config, out, err, System.console() != null).run(task);
         }
         return 0;

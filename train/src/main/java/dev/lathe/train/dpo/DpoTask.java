@@ -42,7 +42,7 @@ public final class DpoTask implements TrainingTask {
 
     @Override
     public Map<String, Tensor> namedParameters() {
-        return policy.namedParameters();
+        return TrainingTask.trainable(policy.namedParameters());
     }
 
     @Override

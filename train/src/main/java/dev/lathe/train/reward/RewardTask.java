@@ -43,7 +43,7 @@ public final class RewardTask implements TrainingTask {
 
     @Override
     public Map<String, Tensor> namedParameters() {
-        return model.namedParameters();
+        return TrainingTask.trainable(model.namedParameters());
     }
 
     @Override

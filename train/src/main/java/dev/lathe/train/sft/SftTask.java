@@ -46,7 +46,7 @@ public final class SftTask implements TrainingTask {
 
     @Override
     public Map<String, Tensor> namedParameters() {
-        return model.namedParameters();
+        return TrainingTask.trainable(model.namedParameters());
     }
 
     /** The row's loss tokens: the step's loss is a mean over all of them. */

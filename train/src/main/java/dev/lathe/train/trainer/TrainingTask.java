@@ -3,6 +3,7 @@ package dev.lathe.train.trainer;
 import dev.lathe.core.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -36,6 +37,15 @@ public interface TrainingTask {
 
     /** Writes the model (and its tokenizer) as a Hugging Face folder {@code dir}, which does not exist yet. */
     void save(Path dir) throws IOException;
+
+    /** The entries of {@code named} that require grad: all of a fully trained model, the adapters of a LoRA run. */
+    static Map<String, Tensor> trainable(Map<String, Tensor> named) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        named.forEach((name, p) -> {
+            if (p.requiresGrad()) out.put(name, p);
+        });
+        return out;
+    }
 
     /** One micro-batch's share of the step's loss, and the real tokens it ran through the model. */
     record MicroStep(double loss, long tokens) {}
