@@ -22,6 +22,16 @@ public interface CausalLm extends AutoCloseable {
      */
     Tensor forward(Tensor ids, Tensor positions, Tensor keyMask);
 
+    /**
+     * {@link #forward(Tensor, Tensor, Tensor)} over packed rows: documents null or I32 [B, T], each contiguous run
+     * of one id a sequence of its own that attends only within itself (its positions restart at 0 in
+     * {@code positions}). Families without document masking accept only null.
+     */
+    default Tensor forward(Tensor ids, Tensor positions, Tensor keyMask, Tensor documents) {
+        if (documents != null) throw new UnsupportedOperationException(getClass().getSimpleName() + " has no document masking");
+        return forward(ids, positions, keyMask);
+    }
+
     /** An empty KV cache for {@code batch} rows of up to {@code maxLen} positions; the caller closes it. */
     KvCache newKvCache(int batch, int maxLen);
 

@@ -50,6 +50,9 @@ public interface Backend {
     /** out = x + s. */
     void addScalar(Tensor x, float s, Tensor out);
 
+    /** Inverted dropout: out = x / (1 − p) where {@link DropoutMask#keep} keeps the element, else 0. */
+    void dropout(Tensor x, float p, long seed, Tensor out);
+
     /** y += alpha * x (accumulates). */
     void axpy(float alpha, Tensor x, Tensor y);
 
@@ -100,11 +103,27 @@ public interface Backend {
     void embeddingBackward(Tensor ids, Tensor dout, Tensor dtable);
 
     /** Causal attention; keyMask is null or I32 [B, T] with 0 for padding keys; lse [B, H, T] is saved for backward. */
-    void attentionForward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse);
+    default void attentionForward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse) {
+        attentionForward(spec, q, k, v, keyMask, null, out, lse);
+    }
+
+    /**
+     * Causal attention within documents: documents is null or I32 [B, T], each row's tokens grouped into
+     * contiguous runs of one id (packed sequences); a query sees only keys of its own run. Probability dropout
+     * follows {@link AttentionSpec#dropout()}.
+     */
+    void attentionForward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor documents,
+                          Tensor out, Tensor lse);
 
     /** dq, dk, dv are overwritten; they may be one packed tensor like q, k, v. */
-    void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse,
-                           Tensor dout, Tensor dq, Tensor dk, Tensor dv);
+    default void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out,
+                                   Tensor lse, Tensor dout, Tensor dq, Tensor dk, Tensor dv) {
+        attentionBackward(spec, q, k, v, keyMask, null, out, lse, dout, dq, dk, dv);
+    }
+
+    /** Gradients of the documents form of {@link #attentionForward}, with the same documents and dropout. */
+    void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor documents,
+                           Tensor out, Tensor lse, Tensor dout, Tensor dq, Tensor dk, Tensor dv);
 
     /**
      * Attention of the newest {@code spec.seqLen()} = Tq positions against a key/value cache (generation; no

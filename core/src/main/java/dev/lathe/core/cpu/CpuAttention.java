@@ -9,6 +9,7 @@ import static dev.lathe.core.cpu.AttentionVectors.load;
 import static dev.lathe.core.cpu.AttentionVectors.scale;
 import static dev.lathe.core.cpu.AttentionVectors.store;
 
+import dev.lathe.core.backend.DropoutMask;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -18,6 +19,11 @@ import java.util.Arrays;
  * keys in tiles with an online (max-shifted) softmax, so scratch is O(ROWS * (D + TILE)) per thread and no
  * [T, T] matrix exists. Each key and value row is loaded once per block of queries, not once per query.
  * Backward recomputes the probabilities from the saved row log-sum-exp.
+ *
+ * <p>{@link AttentionMasking} adds document masking (packed sequences: a query's keys start at its document's
+ * first token, so whole key tiles before it are skipped) and probability dropout, whose mask backward regenerates
+ * from the seed: with z = keep / (1 − p), out = Σ p·z·v and, since Δ = dout·out still equals Σ p·z·dp,
+ * ds = p·(z·dp − Δ).
  */
 public final class CpuAttention {
     /** Query rows per block: fixed at 4 by AttentionVectors' dot4 / axpy4 register blocking. */
@@ -39,7 +45,14 @@ public final class CpuAttention {
     public static void forward(int B, int T, int H, int Hkv, int D, float scale,
                                AttentionRows q, AttentionRows k, AttentionRows v, MemorySegment keyMask,
                                AttentionRows out, MemorySegment lse) {
-        Dims x = new Dims(B, T, H, Hkv, D, scale, keyMask);
+        forward(B, T, H, Hkv, D, scale, q, k, v, keyMask, AttentionMasking.NONE, out, lse);
+    }
+
+    /** {@link #forward} within documents and with probability dropout as {@code masking} gives. */
+    public static void forward(int B, int T, int H, int Hkv, int D, float scale,
+                               AttentionRows q, AttentionRows k, AttentionRows v, MemorySegment keyMask,
+                               AttentionMasking masking, AttentionRows out, MemorySegment lse) {
+        Dims x = new Dims(B, T, H, Hkv, D, scale, keyMask, masking);
         int blocks = (T + ROWS - 1) / ROWS;
         // One task = one (b, h, block of query rows); it writes only its own out rows and lse entries.
         // Later blocks see more keys, so the pool's many small chunks keep the cores balanced.
@@ -61,10 +74,18 @@ public final class CpuAttention {
                                 AttentionRows q, AttentionRows k, AttentionRows v, MemorySegment keyMask,
                                 AttentionRows out, MemorySegment lse, AttentionRows dout,
                                 AttentionRows dq, AttentionRows dk, AttentionRows dv) {
-        Dims x = new Dims(B, T, H, Hkv, D, scale, keyMask);
+        backward(B, T, H, Hkv, D, scale, q, k, v, keyMask, AttentionMasking.NONE, out, lse, dout, dq, dk, dv);
+    }
+
+    /** Gradients of the {@code masking} form of forward, given the same masking. */
+    public static void backward(int B, int T, int H, int Hkv, int D, float scale,
+                                AttentionRows q, AttentionRows k, AttentionRows v, MemorySegment keyMask,
+                                AttentionMasking masking, AttentionRows out, MemorySegment lse, AttentionRows dout,
+                                AttentionRows dq, AttentionRows dk, AttentionRows dv) {
+        Dims x = new Dims(B, T, H, Hkv, D, scale, keyMask, masking);
         // One task = one (b, kv head): it owns dk/dv rows of that kv head and dq rows of its H/Hkv query heads.
         CpuParallel.forRange(B * Hkv, 1, (from, to) -> {
-            float[] s = AttentionVectors.scratch(3 * ROWS * D + ROWS * TILE + 5 * ROWS);
+            float[] s = AttentionVectors.scratch(3 * ROWS * D + ROWS * TILE + 6 * ROWS);
             for (int task = from; task < to; task++) {
                 int b = task / Hkv, kvh = task % Hkv;
                 for (int t = 0; t < T; t++) {
@@ -98,7 +119,7 @@ public final class CpuAttention {
             s[L + i] = 0f;      // running sum of exp(score - max)
         }
         Arrays.fill(s, ACC, ACC + ROWS * D, 0f);
-        for (int s0 = 0; s0 <= last; s0 += TILE) {
+        for (int s0 = x.start(b, t0); s0 <= last; s0 += TILE) {
             int n = Math.min(TILE, last + 1 - s0);
             scoreTile(x, b, kvh, t0, rows, s0, n, k, s, QS, P);
             // Per row: shift the sum and accumulator to the tile's max; a row with no allowed key yet keeps
@@ -119,6 +140,9 @@ public final class CpuAttention {
             for (int j = 0; j < n; j++) {
                 for (int i = 0; i < ROWS; i++) s[L + i] += s[P + j * ROWS + i];
                 if (!x.allowed(b, s0 + j)) continue;
+                if (x.dropping()) { // the sum above is undropped; the values see p·z
+                    for (int i = 0; i < rows; i++) s[P + j * ROWS + i] *= x.keptFactor(b, h, t0 + i, s0 + j);
+                }
                 axpy4Into(s, P + j * ROWS, v.seg(), v.offset(base + s0 + j, kvh, D), s, ACC, D);
             }
         }
@@ -135,14 +159,14 @@ public final class CpuAttention {
      * Query rows t0 .. t0+3 of (b, h): their dq rows (written), and their contributions to dk, dv of keys
      * s <= t (added). Rows past T, and rows with no allowed key (lse = -inf), get p = 0.
      * s: [qs (4 rows of D) | dout (4 rows of D) | dq (4 rows of D) | p (TILE keys x 4 rows)
-     *     | exp shift = lse (4) | Delta (4) | dp (4) | ds (4) | scale*ds (4)].
+     *     | exp shift = lse (4) | Delta (4) | dp (4) | ds (4) | scale*ds (4) | p*z (4)].
      */
     private static void backwardBlock(Dims x, int b, int h, int t0, AttentionRows q, AttentionRows k,
                                       AttentionRows v, AttentionRows out, MemorySegment lse, AttentionRows dout,
                                       AttentionRows dq, AttentionRows dk, AttentionRows dv, float[] s) {
         int D = x.D(), kvh = h / x.group(), rows = Math.min(ROWS, x.T() - t0), last = t0 + rows - 1;
         int QS = 0, DO = ROWS * D, DQ = 2 * ROWS * D, P = 3 * ROWS * D, SH = P + ROWS * TILE;
-        int DELTA = SH + ROWS, DP = DELTA + ROWS, DS = DP + ROWS, DSQ = DS + ROWS;
+        int DELTA = SH + ROWS, DP = DELTA + ROWS, DS = DP + ROWS, DSQ = DS + ROWS, PZ = DSQ + ROWS;
         long base = (long) b * x.T();
         Arrays.fill(s, 0, 3 * ROWS * D, 0f);
         for (int i = 0; i < ROWS; i++) {
@@ -154,7 +178,7 @@ public final class CpuAttention {
             load(1f, dout.seg(), dout.offset(base + t0 + i, h, D), s, DO + i * D, D);
             s[DELTA + i] = dot(s, DO + i * D, out.seg(), out.offset(base + t0 + i, h, D), D); // Delta = dout·out
         }
-        for (int s0 = 0; s0 <= last; s0 += TILE) {
+        for (int s0 = x.start(b, t0); s0 <= last; s0 += TILE) {
             int n = Math.min(TILE, last + 1 - s0);
             scoreTile(x, b, kvh, t0, rows, s0, n, k, s, QS, P);
             exp4(s, P, n * ROWS, s, SH); // p = exp(score - lse), recomputed
@@ -164,10 +188,12 @@ public final class CpuAttention {
                 long kOff = k.offset(base + key, kvh, D);
                 dot4(s, DO, v.seg(), v.offset(base + key, kvh, D), D, s, DP); // dp_i = dout_i·v_s
                 for (int i = 0; i < ROWS; i++) {
-                    s[DS + i] = s[pj + i] * (s[DP + i] - s[DELTA + i]); // softmax backward
+                    float z = x.dropping() && i < rows ? x.keptFactor(b, h, t0 + i, key) : 1f;
+                    s[PZ + i] = s[pj + i] * z;
+                    s[DS + i] = s[pj + i] * (z * s[DP + i] - s[DELTA + i]); // softmax (and dropout) backward
                     s[DSQ + i] = x.scale() * s[DS + i];
                 }
-                axpy4Out(s, pj, s, DO, dv.seg(), dv.offset(base + key, kvh, D), D); // dv_s += sum_i p_i dout_i
+                axpy4Out(s, PZ, s, DO, dv.seg(), dv.offset(base + key, kvh, D), D); // dv_s += sum_i p_i z_i dout_i
                 axpy4Out(s, DS, s, QS, dk.seg(), dk.offset(base + key, kvh, D), D); // dk_s += sum_i ds_i scale q_i
                 axpy4Into(s, DSQ, k.seg(), kOff, s, DQ, D);                          // dq_i += scale ds_i k_s
             }
@@ -177,7 +203,7 @@ public final class CpuAttention {
 
     /**
      * Scores of keys s0 .. s0+n-1 against the block's rows, key-major: s[P + j*4 + i] = qs_i·k_{s0+j}, or -inf
-     * where the key is padding, after row i (causal), or row i is past T. A row with lse = -inf has every key
+     * where the key is padding, after row i (causal), before row i's document, or row i is past T. A row with lse = -inf has every key
      * masked here, so its p are 0 in backward too.
      */
     private static void scoreTile(Dims x, int b, int kvh, int t0, int rows, int s0, int n, AttentionRows k,
@@ -188,17 +214,56 @@ public final class CpuAttention {
             boolean allowed = x.allowed(b, key);
             if (allowed) dot4(s, QS, k.seg(), k.offset(base + key, kvh, x.D()), x.D(), s, pj);
             for (int i = 0; i < ROWS; i++) {
-                if (!allowed || i >= rows || key > t0 + i) s[pj + i] = NEG_INF;
+                if (!allowed || i >= rows || key > t0 + i || key < x.start(b, t0 + i)) s[pj + i] = NEG_INF;
             }
         }
     }
 
-    /** The problem's sizes, scale and key mask, shared by every block. */
-    private record Dims(int B, int T, int H, int Hkv, int D, float scale, MemorySegment keyMask) {
+    /**
+     * The problem's sizes, scale, key mask and masking, shared by every block. docStart [B*T] (null without
+     * documents): the first position of the document of each (b, t), non-decreasing along t.
+     */
+    private record Dims(int B, int T, int H, int Hkv, int D, float scale, MemorySegment keyMask, int[] docStart,
+                        float dropout, long seed, long threshold, float kept) {
         Dims {
             if (Hkv <= 0 || H % Hkv != 0) {
                 throw new IllegalArgumentException("H=" + H + " is not a multiple of Hkv=" + Hkv);
             }
+        }
+
+        Dims(int B, int T, int H, int Hkv, int D, float scale, MemorySegment keyMask, AttentionMasking m) {
+            this(B, T, H, Hkv, D, scale, keyMask, docStarts(B, T, m.documents()), m.dropout(), m.dropoutSeed(),
+                    DropoutMask.threshold(m.dropout()), DropoutMask.keptScale(m.dropout()));
+        }
+
+        private static int[] docStarts(int B, int T, MemorySegment documents) {
+            if (documents == null) return null;
+            int[] start = new int[B * T];
+            for (int b = 0; b < B; b++) {
+                for (int t = 0; t < T; t++) {
+                    int i = b * T + t;
+                    boolean sameAsPrevious = t > 0 && documents.getAtIndex(ValueLayout.JAVA_INT, i)
+                            == documents.getAtIndex(ValueLayout.JAVA_INT, i - 1);
+                    start[i] = sameAsPrevious ? start[i - 1] : t;
+                }
+            }
+            return start;
+        }
+
+        /** First key query t of row b may see (0 without documents); t past T gives T. */
+        int start(int b, int t) {
+            if (docStart == null) return 0;
+            return t < T ? docStart[b * T + t] : T;
+        }
+
+        boolean dropping() {
+            return dropout > 0f;
+        }
+
+        /** z of probability (b, h, t, key): 1/(1-p) where kept, else 0. */
+        float keptFactor(int b, int h, int t, int key) {
+            long index = (((long) b * H + h) * T + t) * T + key;
+            return DropoutMask.keep(seed, index, threshold) ? kept : 0f;
         }
 
         /** Query heads per kv head. */

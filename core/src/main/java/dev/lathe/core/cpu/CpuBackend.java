@@ -135,6 +135,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void dropout(Tensor x, float p, long seed, Tensor out) {
+        checkElementwise(x, out);
+        CpuDropout.apply(x.numel(), p, seed, x.segment(), out.segment());
+    }
+
+    @Override
     public void addScalar(Tensor x, float s, Tensor out) {
         checkElementwise(x, out);
         CpuElementwise.addScalar(x.numel(), s, x.segment(), out.segment());
@@ -275,29 +281,30 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void attentionForward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse) {
-        checkAttention(s, q, k, v, keyMask);
+    public void attentionForward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor documents,
+                                 Tensor out, Tensor lse) {
+        checkAttention(s, q, k, v, keyMask, documents);
         checkF32(out, lse);
         if (out.numel() != (long) s.batch() * s.seqLen() * s.heads() * s.headDim()
                 || lse.numel() != (long) s.batch() * s.heads() * s.seqLen()) {
             throw new IllegalArgumentException("attention outputs " + out + ", " + lse + " do not fit " + s);
         }
         CpuAttention.forward(s.batch(), s.seqLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(),
-                rows(q, s.qCol()), rows(k, s.kCol()), rows(v, s.vCol()), seg(keyMask),
+                rows(q, s.qCol()), rows(k, s.kCol()), rows(v, s.vCol()), seg(keyMask), masking(s, documents),
                 rows(out, 0), lse.segment());
     }
 
     @Override
-    public void attentionBackward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out,
-                                  Tensor lse, Tensor dout, Tensor dq, Tensor dk, Tensor dv) {
-        checkAttention(s, q, k, v, keyMask);
+    public void attentionBackward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor documents,
+                                  Tensor out, Tensor lse, Tensor dout, Tensor dq, Tensor dk, Tensor dv) {
+        checkAttention(s, q, k, v, keyMask, documents);
         checkF32(out, lse, dout, dq, dk, dv);
         requireSameShape(q, dq);
         requireSameShape(k, dk);
         requireSameShape(v, dv);
         requireSameShape(out, dout);
         CpuAttention.backward(s.batch(), s.seqLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(),
-                rows(q, s.qCol()), rows(k, s.kCol()), rows(v, s.vCol()), seg(keyMask),
+                rows(q, s.qCol()), rows(k, s.kCol()), rows(v, s.vCol()), seg(keyMask), masking(s, documents),
                 rows(out, 0), lse.segment(), rows(dout, 0),
                 rows(dq, s.qCol()), rows(dk, s.kCol()), rows(dv, s.vCol()));
     }
@@ -388,7 +395,11 @@ public final class CpuBackend implements Backend {
         return t == null ? null : t.segment();
     }
 
-    private static void checkAttention(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor keyMask) {
+    private static AttentionMasking masking(AttentionSpec s, Tensor documents) {
+        return new AttentionMasking(seg(documents), s.dropout(), s.dropoutSeed());
+    }
+
+    private static void checkAttention(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor documents) {
         checkF32(q, k, v);
         checkContiguous(q, k, v);
         long rows = (long) s.batch() * s.seqLen();
@@ -403,6 +414,10 @@ public final class CpuBackend implements Backend {
         if (keyMask != null) {
             checkIds(keyMask);
             if (keyMask.numel() != rows) throw new IllegalArgumentException("key mask " + keyMask + " is not [B, T] for " + s);
+        }
+        if (documents != null) {
+            checkIds(documents);
+            if (documents.numel() != rows) throw new IllegalArgumentException("documents " + documents + " are not [B, T] for " + s);
         }
     }
 

@@ -91,6 +91,24 @@ public abstract class Module implements AutoCloseable {
         return training;
     }
 
+    /** Training mode, PyTorch's {@code module.train()}. */
+    public final void train() {
+        train(true);
+    }
+
+    /** Evaluation mode (no dropout), PyTorch's {@code module.eval()}: generation, scoring, references, eval. */
+    public final void eval() {
+        train(false);
+    }
+
+    /** This module and every module below it, depth first in registration order (PyTorch's modules()). */
+    public final List<Module> modules() {
+        List<Module> out = new ArrayList<>();
+        out.add(this);
+        children.values().forEach(m -> out.addAll(m.modules()));
+        return out;
+    }
+
     /** Frees parameters, their gradients and every sub-module. */
     @Override
     public void close() {

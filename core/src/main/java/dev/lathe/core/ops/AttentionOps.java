@@ -20,21 +20,33 @@ public final class AttentionOps {
      * I32 [B, T] with 0 at padding. Returns [B, T, C].
      */
     public static Tensor causalSelfAttention(Tensor qkv, int heads, Tensor keyMask) {
+        return causalSelfAttention(qkv, heads, keyMask, null, 0f, 0L);
+    }
+
+    /**
+     * {@link #causalSelfAttention(Tensor, int, Tensor)} for training: documents null or I32 [B, T] (packed rows:
+     * each contiguous run of one id is a sequence of its own, attending only within itself), and attention
+     * probabilities dropped with probability {@code dropout} under the mask keyed by {@code seed} (0: none).
+     */
+    public static Tensor causalSelfAttention(Tensor qkv, int heads, Tensor keyMask, Tensor documents, float dropout,
+                                             long seed) {
         int b = qkv.dim(0), t = qkv.dim(1), c3 = qkv.dim(2);
         if (qkv.rank() != 3 || c3 % 3 != 0 || (c3 / 3) % heads != 0) {
             throw new IllegalArgumentException("qkv " + qkv + " is not [B, T, 3C] with C divisible by " + heads + " heads");
         }
         int c = c3 / 3, d = c / heads;
-        var spec = new AttentionSpec(b, t, heads, heads, d, AttentionSpec.defaultScale(d), 0, c, 2 * c);
+        var spec = new AttentionSpec(b, t, heads, heads, d, AttentionSpec.defaultScale(d), 0, c, 2 * c)
+                .withDropout(dropout, seed);
         Tensor packed = qkv.contiguous();
         Tensor out = Tensor.empty(qkv.dtype(), b, t, c);
         Tensor lse = Tensor.empty(b, heads, t);
-        be(qkv).attentionForward(spec, packed, packed, packed, keyMask, out, lse);
+        be(qkv).attentionForward(spec, packed, packed, packed, keyMask, documents, out, lse);
         return Node.record(out, "causalSelfAttention", (g, needs) -> {
             Tensor dqkv = Tensor.empty(qkv.dtype(), qkv.shape());
-            be(g).attentionBackward(spec, packed, packed, packed, keyMask, out, lse, g.contiguous(), dqkv, dqkv, dqkv);
-            return new Tensor[] {dqkv, null};
-        }, qkv, keyMask);
+            be(g).attentionBackward(spec, packed, packed, packed, keyMask, documents, out, lse, g.contiguous(),
+                    dqkv, dqkv, dqkv);
+            return new Tensor[] {dqkv, null, null};
+        }, qkv, keyMask, documents);
     }
 
     /**

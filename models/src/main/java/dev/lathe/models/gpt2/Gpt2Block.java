@@ -26,9 +26,9 @@ final class Gpt2Block extends Module {
         this.mlp = child("mlp", new Gpt2Mlp(c, config.mlpHidden(), std, projStd, init));
     }
 
-    /** x [B, T, C], keyMask null or I32 [B, T] → [B, T, C]. */
-    Tensor forward(Tensor x, Tensor keyMask) {
-        return withMlp(ElementwiseOps.add(x, attn.forward(ln1.forward(x), keyMask)));
+    /** x [B, T, C], keyMask and documents null or I32 [B, T] → [B, T, C]. */
+    Tensor forward(Tensor x, Tensor keyMask, Tensor documents) {
+        return withMlp(ElementwiseOps.add(x, attn.forward(ln1.forward(x), keyMask, documents)));
     }
 
     /** x [B, Tq, C] of the newest positions, attending through layer {@code layer} of the cache → [B, Tq, C]. */

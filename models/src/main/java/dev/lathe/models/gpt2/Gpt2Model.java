@@ -75,6 +75,11 @@ public final class Gpt2Model extends Module implements CausalLm {
         return transformer.forward(ids, positions, keyMask);
     }
 
+    @Override
+    public Tensor forward(Tensor ids, Tensor positions, Tensor keyMask, Tensor documents) {
+        return transformer.forward(ids, positions, keyMask, documents);
+    }
+
     /** One K and one V buffer per layer, n_head heads of n_embd / n_head columns. */
     @Override
     public KvCache newKvCache(int batch, int maxLen) {

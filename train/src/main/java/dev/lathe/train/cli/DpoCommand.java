@@ -71,6 +71,7 @@ public final class DpoCommand implements Command {
         TrainingConfig config = TrainingFlags.read(args);
         int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
+        float dropout = TrainingFlags.dropout(args);
         args.rejectUnknown();
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         boolean noReference = loss.referenceFree() && refDir == null;
@@ -109,6 +110,7 @@ public final class DpoCommand implements Command {
                     err.println("dpo: reference model " + (refDir == null ? "a frozen copy of " + dir : refDir));
                     reference = ReferenceSource.model(live);
                 }
+                TrainingFlags.applyDropout(dropout, policy, config.seed(), err); // after any precomputed reference
                 ModelSaver saver = adapters == null ? target -> policy.save(target, DType.F32, dir)
                         : target -> adapters.save(target, dir);
                 var task = new DpoTask(new DpoObjective(policy, loss), policy, examples, reference, saver);
@@ -156,6 +158,7 @@ public final class DpoCommand implements Command {
     /** The reference model in {@code dir}: it must share the policy's vocabulary and cover its row length. */
     private static Gpt2Model reference(Path dir, CausalLm policy, int maxLength) {
         Gpt2Model reference = ModelDirs.gpt2(dir);
+        reference.eval();
         String problem = null;
         if (reference.config().vocabSize() != policy.config().vocabSize()) {
             problem = "a vocabulary of " + reference.config().vocabSize() + " tokens, the policy's has "

@@ -52,6 +52,7 @@ public final class RewardCommand implements Command {
         TrainingConfig config = TrainingFlags.read(args);
         int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
+        float dropout = TrainingFlags.dropout(args);
         args.rejectUnknown();
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         try (Gpt2RewardModel model = load(dir, config.seed(), err)) {
@@ -63,6 +64,7 @@ public final class RewardCommand implements Command {
             TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, PreferenceData.Truncation.forContext(maxLength));
             err.printf("reward: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
                     data, rows.truncated(), maxLength, model.parameterCount());
+            TrainingFlags.applyDropout(dropout, model, config.seed(), err);
             // With LoRA the score head is trained in full and saved with the adapter (PEFT's modules_to_save).
             LoraModel adapters = lora == null ? null
                     : LoraFlags.attach(lora, lora.config().forSequenceClassification("score"), model, config.seed(), err);

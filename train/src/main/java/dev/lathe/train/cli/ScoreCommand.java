@@ -56,6 +56,7 @@ public final class ScoreCommand implements Command {
         List<Example> examples = new ArrayList<>();
         try (Gpt2Model model = ModelDirs.gpt2(dir)) {
             LoraFlags.adapter(adapter, model);
+            model.eval();
             int maxLen = model.config().nPositions();
             JsonlFile.forEach(Path.of(data), row -> {
                 int[] prompt = tokenizer.encode(row.string("prompt"));

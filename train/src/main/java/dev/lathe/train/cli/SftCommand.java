@@ -39,6 +39,8 @@ public final class SftCommand implements Command {
                 covers the assistant contents and their <|im_end|> (of the completion only, for prompt/completion).
                 Writes OUT/metrics.jsonl (one JSON object per step, also on stdout: step, loss, grad_norm,
                 learning_rate, tokens_per_second, num_tokens, epoch), OUT/checkpoint-N/ and OUT/final/.
+                  --packing                 pack rows into --max-length rows (best-fit decreasing); each row keeps
+                                            its positions from 0 and attends only within itself
                 """ + TrainingFlags.USAGE + "\n" + LoraFlags.USAGE;
     }
 
@@ -50,6 +52,8 @@ public final class SftCommand implements Command {
         TrainingConfig config = TrainingFlags.read(args);
         int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
+        float dropout = TrainingFlags.dropout(args);
+        boolean packing = args.bool("packing");
         args.rejectUnknown();
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         try (Gpt2Model model = ModelDirs.gpt2(dir)) {
@@ -58,9 +62,12 @@ public final class SftCommand implements Command {
             if (rows.rows().isEmpty()) throw new UsageException(data + ": no rows");
             err.printf("sft: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
                     data, rows.truncated(), maxLength, model.parameterCount());
+            TrainingFlags.applyDropout(dropout, model, config.seed(), err);
             LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), model, config.seed(), err);
             ModelSaver saver = adapters == null ? target -> model.save(target, DType.F32, dir) : target -> adapters.save(target, dir);
-            var task = new SftTask(model, rows.rows(), tokenizer.eosTokenId(), saver);
+            var task = packing ? SftTask.packed(model, rows.rows(), maxLength, tokenizer.eosTokenId(), saver)
+                    : new SftTask(model, rows.rows(), tokenizer.eosTokenId(), saver);
+            if (packing) err.printf("sft: packed into %d rows of up to %d tokens%n", task.size(), maxLength);
             new Trainer(name(), config, out, err, System.console() != null).run(task);
         }
         return 0;

@@ -1,7 +1,10 @@
 package dev.lathe.train.cli;
 
 import dev.lathe.core.backend.Backends;
+import dev.lathe.core.nn.Dropout;
+import dev.lathe.core.nn.Module;
 import dev.lathe.train.trainer.TrainingConfig;
+import java.io.PrintStream;
 import java.nio.file.Path;
 
 /** The flags every training command shares, read into a {@link TrainingConfig}. */
@@ -20,6 +23,8 @@ final class TrainingFlags {
               --max-length N            truncate rows to N tokens (default: the model's n_positions)
               --save-steps 500          write OUT/checkpoint-N every N steps (0: only OUT/final)
               --seed 42                 shuffling seed
+              --dropout 0               dropout probability at every site (GPT-2: embd, attn, resid); the
+                                        checkpoint's *_pdrop values are ignored: off unless given
               --device auto|cpu
               --config run.json         flag values as JSON (keys kebab- or snake_case); flags given here win""";
 
@@ -63,6 +68,23 @@ final class TrainingFlags {
             throw new UsageException("--max-length must be in [2, " + modelPositions + "] (the model's positions), got " + max);
         }
         return max;
+    }
+
+    /** {@code --dropout P}: 0 (off) unless given, whatever the checkpoint's config says. */
+    static float dropout(Args args) {
+        double p = args.number("dropout", 0);
+        if (!(p >= 0 && p < 1)) throw new UsageException("--dropout must be in [0, 1), got " + p);
+        return (float) p;
+    }
+
+    /**
+     * Sets every dropout site of the trained model to {@code p} (nothing when 0), masks keyed from the run's seed
+     * and then call by call, so a run is reproducible. Reference and generation models are not passed here.
+     */
+    static void applyDropout(float p, Module model, long seed, PrintStream err) {
+        if (p == 0f) return;
+        Dropout.enableAll(model, p, seed);
+        err.println("dropout " + p + " at every site (seed " + seed + ")");
     }
 
     static Path data(Args args) {

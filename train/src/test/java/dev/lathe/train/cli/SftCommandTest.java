@@ -68,6 +68,31 @@ class SftCommandTest {
     }
 
     @Test
+    void dropoutIsOffByDefaultAndTheFlagChangesTheLossReproducibly() throws IOException {
+        // The fixture's config leaves *_pdrop at GPT2Config's 0.1; the reference loss was computed without dropout.
+        assertMatchesTheReference(oneStep("dropout-default", "--batch-size", "6"), "default");
+        assertMatchesTheReference(oneStep("dropout-zero", "--batch-size", "6", "--dropout", "0"), "--dropout 0");
+        double first = oneStep("dropout-a", "--batch-size", "6", "--dropout", "0.1").get("loss").asDouble();
+        double again = oneStep("dropout-b", "--batch-size", "6", "--dropout", "0.1").get("loss").asDouble();
+        double want = expected.get("loss").asDouble();
+        assertTrue(Double.isFinite(first) && !TrainFixture.close(want, first, 1e-3), "--dropout 0.1: loss " + first + ", reference " + want);
+        assertEquals(first, again, "the same --seed draws the same masks");
+    }
+
+    @Test
+    void packingKeepsTheLossAndGradientOfTheStep() throws IOException {
+        TrainFixture.Result r = TrainFixture.run(sft(data, "packed", "--steps", "1", "--lr", "0", "--batch-size", "6",
+                "--packing", "--max-length", "64"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("packed into"), r.err());
+        JsonNode m = TrainFixture.metrics(dir.resolve("packed")).get(0);
+        double loss = m.get("loss").asDouble(), norm = m.get("grad_norm").asDouble();
+        double wantLoss = expected.get("loss").asDouble(), wantNorm = expected.get("grad_norm").asDouble();
+        assertTrue(TrainFixture.close(wantLoss, loss, 1e-4), "packed: loss " + loss + ", want " + wantLoss);
+        assertTrue(TrainFixture.close(wantNorm, norm, 1e-3), "packed: grad_norm " + norm + ", want " + wantNorm);
+    }
+
+    @Test
     void aReportThatCannotBeWrittenIsOnlyAWarning() throws IOException {
         // A folder where the report's temporary file goes: writing it fails at the checkpoint and at the end.
         Files.createDirectories(dir.resolve("blocked/report.html.tmp/in-the-way"));
@@ -133,7 +158,8 @@ class SftCommandTest {
             {"--steps", "0"},
             {"--steps", "1", "--epochs", "2"},
             {"--steps", "1", "--max-length", "1000"},
-            {"--steps", "1", "--dropout", "0.1"},
+            {"--steps", "1", "--dropout", "1"},
+            {"--steps", "1", "--packing", "yes"},
             {"--steps", "1", "--batch-size", "0"},
             {"--steps", "1", "--device", "tpu"},
         };

@@ -1,0 +1,71 @@
+package dev.lathe.models.gpt2;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.lathe.core.Scope;
+import dev.lathe.core.Tensor;
+import dev.lathe.core.nn.Dropout;
+import dev.lathe.core.ops.ElementwiseOps;
+import dev.lathe.core.ops.ReduceOps;
+import dev.lathe.models.Fixtures;
+import dev.lathe.models.Padding;
+import dev.lathe.models.Padding.Side;
+import java.io.IOException;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GPT-2's dropout sites: off by default, exactly the identity at p = 0 or in evaluation mode (outputs and
+ * gradients bit for bit), and with p > 0 a train-mode forward that differs per call yet is reproduced by the seed.
+ */
+class Gpt2DropoutTest {
+    private static final int[] LENGTHS = {7, 4};
+    private static final int T = 7;
+
+    @Test
+    void trainModeWithDropoutZeroEqualsEvalMode() throws IOException {
+        try (Gpt2Model model = Gpt2Model.load(Fixtures.gpt2Tiny("policy"))) {
+            Dropout.enableAll(model, 0f, 42L);
+            model.train();
+            float[][] train = forwardAndGradient(model);
+            model.eval();
+            float[][] eval = forwardAndGradient(model);
+            assertArrayEquals(eval[0], train[0], "hidden states");
+            assertArrayEquals(eval[1], train[1], "wte gradient");
+        }
+    }
+
+    @Test
+    void dropoutActsOnlyInTrainModeAndFollowsTheSeed() throws IOException {
+        try (Gpt2Model model = Gpt2Model.load(Fixtures.gpt2Tiny("policy"))) {
+            float[] plain = forwardAndGradient(model)[0]; // dropout off by default
+            Dropout.enableAll(model, 0.1f, 7L);
+            float[] first = forwardAndGradient(model)[0], second = forwardAndGradient(model)[0];
+            assertFalse(java.util.Arrays.equals(plain, first), "p = 0.1 changes a train-mode forward");
+            assertFalse(java.util.Arrays.equals(first, second), "each forward draws fresh masks");
+            Dropout.enableAll(model, 0.1f, 7L);
+            assertArrayEquals(first, forwardAndGradient(model)[0], "the same seed draws the same masks");
+            model.eval();
+            assertArrayEquals(plain, forwardAndGradient(model)[0], "evaluation mode drops nothing");
+        }
+    }
+
+    /** {hidden states, wte's gradient of Σ hidden ⊙ G} of a fixed right-padded batch. */
+    private static float[][] forwardAndGradient(Gpt2Model model) {
+        Random rng = new Random(3);
+        int[] ids = new int[LENGTHS.length * T];
+        for (int i = 0; i < ids.length; i++) ids[i] = rng.nextInt(model.config().vocabSize());
+        model.zeroGrad();
+        try (var s = Scope.open()) {
+            Tensor hidden = model.forward(Tensor.ofInts(ids, LENGTHS.length, T), Padding.positions(LENGTHS, T, Side.RIGHT),
+                    Padding.mask(LENGTHS, T, Side.RIGHT));
+            float[] g = new float[(int) hidden.numel()];
+            for (int i = 0; i < g.length; i++) g[i] = (float) rng.nextGaussian();
+            ReduceOps.sum(ElementwiseOps.mul(hidden, Tensor.of(g, hidden.shape()))).backward();
+            float[][] result = {hidden.toFloatArray(), model.lmHeadWeight().grad().toFloatArray()};
+            model.zeroGrad();
+            return result;
+        }
+    }
+}
