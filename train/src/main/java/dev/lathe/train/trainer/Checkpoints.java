@@ -14,9 +14,14 @@ final class Checkpoints {
 
     /** Saves the task's model into {@code dir}, replacing an older folder of that name. */
     static void save(TrainingTask task, Path dir) throws IOException {
+        save((ModelSaver) task::save, dir);
+    }
+
+    /** Saves through {@code saver} into {@code dir}, replacing an older folder of that name. */
+    static void save(ModelSaver saver, Path dir) throws IOException {
         Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
         deleteTree(tmp);
-        task.save(tmp);
+        saver.save(tmp);
         deleteTree(dir);
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
     }

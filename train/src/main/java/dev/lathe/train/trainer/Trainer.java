@@ -3,7 +3,6 @@ package dev.lathe.train.trainer;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.optim.AdamW;
-import dev.lathe.core.optim.AdamWConfig;
 import dev.lathe.core.optim.GradClip;
 import dev.lathe.core.optim.LrSchedule;
 import dev.lathe.train.data.EpochSampler;
@@ -62,7 +61,7 @@ public final class Trainer {
         Map<String, Number> last = Map.of();
         err.printf("training: %d examples, %d steps of %d × %d examples, lr %.3g (%s)%n", task.size(), total,
                 config.gradAccum(), config.batchSize(), config.lr(), config.scheduler());
-        try (AdamW optimizer = optimizer(named);
+        try (AdamW optimizer = Optimizers.adamW(named, config);
              MetricsLog log = new MetricsLog(config.out().resolve(METRICS), out)) {
             long tokensSeen = 0;
             for (long step = 1; step <= total; step++) {
@@ -126,23 +125,5 @@ public final class Trainer {
         } catch (IOException | RuntimeException e) {
             err.println("warning: could not write " + config.out().resolve(RunReport.FILE) + ": " + e);
         }
-    }
-
-    /** AdamW with Hugging Face's parameter groups: no weight decay on biases and LayerNorm weights. */
-    private AdamW optimizer(Map<String, Tensor> named) {
-        List<Tensor> decayed = new ArrayList<>(), notDecayed = new ArrayList<>();
-        named.forEach((name, p) -> (isBiasOrNorm(name) ? notDecayed : decayed).add(p));
-        var adam = new AdamWConfig((float) config.lr(), (float) config.beta1(), (float) config.beta2(),
-                (float) config.eps(), (float) config.weightDecay());
-        return new AdamW(decayed, notDecayed, adam);
-    }
-
-    /** GPT-2's naming: biases end in "bias", LayerNorms are ln_1, ln_2, ln_f. */
-    static boolean isBiasOrNorm(String name) {
-        if (name.endsWith("bias")) return true;
-        for (String part : name.split("\\.")) {
-            if (part.startsWith("ln_") || part.contains("norm")) return true;
-        }
-        return false;
     }
 }

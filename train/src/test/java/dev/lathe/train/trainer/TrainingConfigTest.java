@@ -39,10 +39,10 @@ class TrainingConfigTest {
 
     @Test
     void biasesAndLayerNormsAreNotDecayed() {
-        assertTrue(Trainer.isBiasOrNorm("transformer.h.0.attn.c_attn.bias"));
-        assertTrue(Trainer.isBiasOrNorm("transformer.h.1.ln_2.weight"));
-        assertTrue(Trainer.isBiasOrNorm("transformer.ln_f.weight"));
-        assertFalse(Trainer.isBiasOrNorm("transformer.wte.weight"));
-        assertFalse(Trainer.isBiasOrNorm("score.weight"));
+        assertTrue(Optimizers.isBiasOrNorm("transformer.h.0.attn.c_attn.bias"));
+        assertTrue(Optimizers.isBiasOrNorm("transformer.h.1.ln_2.weight"));
+        assertTrue(Optimizers.isBiasOrNorm("transformer.ln_f.weight"));
+        assertFalse(Optimizers.isBiasOrNorm("transformer.wte.weight"));
+        assertFalse(Optimizers.isBiasOrNorm("score.weight"));
     }
 }

@@ -1,0 +1,114 @@
+package dev.lathe.train.trainer;
+
+import dev.lathe.core.Scope;
+import dev.lathe.core.Tensor;
+import dev.lathe.core.optim.AdamW;
+import dev.lathe.core.optim.GradClip;
+import dev.lathe.core.optim.LrSchedule;
+import dev.lathe.train.data.EpochSampler;
+import dev.lathe.train.report.RunReport;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The loop of online RL trainers (TRL's PPOTrainer / GRPOTrainer): each step draws {@code batchSize} prompts
+ * (seeded epochs over the data; an epoch's short last batch is skipped, as TRL drops it), and the task rolls them out and updates the model. The learning rate follows
+ * the schedule over steps (TRL steps its scheduler once per rollout batch) and is constant within a step.
+ * Metrics go to {@code OUT/metrics.jsonl}, checkpoints every {@code saveSteps}, the model to {@code OUT/final/},
+ * and the report is redrawn at each of them.
+ */
+public final class OnlineTrainer {
+    private final String command;
+    private final TrainingConfig config;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean terminal;
+
+    /** As {@link Trainer}'s constructor. */
+    public OnlineTrainer(String command, TrainingConfig config, PrintStream out, PrintStream err, boolean terminal) {
+        this.command = command;
+        this.config = config;
+        this.out = out;
+        this.err = err;
+        this.terminal = terminal;
+    }
+
+    /** Trains {@code task} to the end; returns every step's metrics in order. */
+    public List<Map<String, Number>> run(OnlineTask task) throws IOException {
+        Files.createDirectories(config.out());
+        if (task.size() < config.batchSize()) {
+            throw new IllegalArgumentException(task.size() + " prompts do not fill a batch of " + config.batchSize());
+        }
+        long total = config.totalSteps(task.size());
+        LrSchedule schedule = LrSchedule.named(config.scheduler(), config.warmup(total), total);
+        Map<String, Tensor> named = task.namedParameters();
+        List<Tensor> params = new ArrayList<>(named.values());
+        EpochSampler sampler = new EpochSampler(task.size(), config.batchSize(), config.seed());
+        var progress = new ProgressLine(err, terminal, total);
+        List<Map<String, Number>> history = new ArrayList<>();
+        err.printf("training: %d prompts, %d steps of %d prompts, lr %.3g (%s)%n", task.size(), total,
+                config.batchSize(), config.lr(), config.scheduler());
+        try (AdamW optimizer = Optimizers.adamW(named, config);
+             MetricsLog log = new MetricsLog(config.out().resolve(Trainer.METRICS), out)) {
+            OnlineTask.Update update = () -> {
+                double norm = config.maxGradNorm() > 0
+                        ? GradClip.clipGradNorm(params, config.maxGradNorm())
+                        : GradClip.globalNorm(params);
+                optimizer.step();
+                params.forEach(Tensor::zeroGrad);
+                return norm;
+            };
+            long tokensSeen = 0, episodes = 0;
+            for (long step = 1; step <= total; step++) {
+                long start = System.nanoTime();
+                double lr = config.lr() * schedule.factor(step - 1);
+                optimizer.setLr((float) lr);
+                params.forEach(Tensor::zeroGrad);
+                int[] prompts = sampler.next();
+                while (prompts.length < config.batchSize()) prompts = sampler.next(); // TRL drops a short last batch
+                OnlineTask.StepResult r;
+                try (var s = Scope.open()) {
+                    r = task.step(prompts, step, update);
+                }
+                tokensSeen += r.tokens();
+                episodes += r.completions();
+                Map<String, Number> metrics = new LinkedHashMap<>();
+                metrics.put("loss", r.loss());
+                metrics.put("grad_norm", r.gradNorm());
+                metrics.put("learning_rate", lr);
+                metrics.put("tokens_per_second", r.tokens() / ((System.nanoTime() - start) / 1e9));
+                metrics.put("num_tokens", tokensSeen);
+                metrics.put("episode", episodes);
+                metrics.put("epoch", sampler.epoch());
+                metrics.putAll(r.metrics());
+                log.write(step, metrics);
+                progress.update(step, r.loss(), metrics.get("tokens_per_second").doubleValue());
+                history.add(metrics);
+                if (config.saveSteps() > 0 && step % config.saveSteps() == 0) {
+                    Checkpoints.save(task::save, config.out().resolve("checkpoint-" + step));
+                    writeReport();
+                }
+            }
+        } finally {
+            params.forEach(Tensor::zeroGrad);
+        }
+        Checkpoints.save(task::save, config.out().resolve(Trainer.FINAL));
+        writeReport();
+        err.println("training: done; model in " + config.out().resolve(Trainer.FINAL));
+        return history;
+    }
+
+    /** Redraws {@code OUT/report.html}; a report that cannot be written is a warning, never the end of training. */
+    private void writeReport() {
+        try {
+            RunReport.write(config.out(), command);
+        } catch (IOException | RuntimeException e) {
+            err.println("warning: could not write " + config.out().resolve(RunReport.FILE) + ": " + e);
+        }
+    }
+}
