@@ -3,6 +3,7 @@ package dev.lathe.train;
 import dev.lathe.train.cli.Args;
 import dev.lathe.train.cli.Command;
 import dev.lathe.train.cli.UsageException;
+import dev.lathe.train.trainer.NonFiniteException;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Map;
@@ -11,7 +12,7 @@ import java.util.TreeMap;
 
 /**
  * The {@code ./lathe} entry point: {@code ./lathe <command> [--flag value ...]}. Exit codes: 0 success, 2 bad
- * usage or bad input (one clear message on stderr), 1 internal error.
+ * usage or bad input, including a NaN or infinity met in training (one clear message on stderr), 1 internal error.
  */
 public final class Main {
     private Main() {}
@@ -51,7 +52,7 @@ public final class Main {
         }
         try {
             return cmd.run(Args.parse(rest), out, err);
-        } catch (UsageException e) {
+        } catch (UsageException | NonFiniteException e) {
             err.println("lathe " + cmd.name() + ": " + e.getMessage());
             return 2;
         } catch (Exception | Error e) {

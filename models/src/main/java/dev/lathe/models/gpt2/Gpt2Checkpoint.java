@@ -46,7 +46,7 @@ final class Gpt2Checkpoint {
     /**
      * Overwrites every parameter with its tensor in the file (converted to the parameter's F32) and returns the
      * file's keys that no parameter took. A missing or mis-shaped tensor is an IllegalArgumentException naming
-     * the key and both shapes.
+     * the key and both shapes; a tensor stored in a type other than F32, F16 or BF16 names its type.
      */
     static Set<String> loadInto(SafetensorsReader reader, Map<String, Tensor> params) {
         Set<String> unused = new TreeSet<>(reader.names());
@@ -58,6 +58,11 @@ final class Gpt2Checkpoint {
                         + Arrays.toString(param.shape()));
             }
             TensorInfo info = reader.info(key);
+            DType stored = info.dtype().toDType();
+            if (stored == null || !stored.isFloating()) {
+                throw new IllegalArgumentException(reader.file() + ": tensor '" + key + "' is " + info.dtype()
+                        + "; weights must be F32, F16 or BF16");
+            }
             if (!Arrays.equals(info.shape(), param.shape())) {
                 throw new IllegalArgumentException(reader.file() + ": tensor '" + key + "' has shape "
                         + Arrays.toString(info.shape()) + ", the model expects " + Arrays.toString(param.shape()));

@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.lathe.core.DType;
 import dev.lathe.models.LmConfig;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -38,6 +41,9 @@ public record Gpt2Config(
 
     /** The tanh-form GELUs; GPT-2's exact computation. */
     public static final Set<String> ACTIVATIONS = Set.of("gelu_new", "gelu_pytorch_tanh");
+
+    /** Largest config.json read; Hugging Face's are a few kilobytes. */
+    public static final long MAX_FILE_BYTES = 1L << 20;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectWriter PRETTY = JSON.writer(new DefaultPrettyPrinter()
@@ -97,11 +103,22 @@ public record Gpt2Config(
 
     // ---------------------------------------------------------------- reading
 
-    /** Reads {@code file}; a malformed or unsupported configuration is an IllegalArgumentException naming file and key. */
+    /**
+     * Reads {@code file}; a malformed or unsupported configuration (over {@link #MAX_FILE_BYTES}, not UTF-8, not a
+     * JSON object, a key of the wrong type or value) is an IllegalArgumentException naming file and key; a file
+     * that cannot be read at all is an IOException.
+     */
     public static Gpt2Config read(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new IllegalArgumentException(file + ": " + size + " bytes is over the limit of " + MAX_FILE_BYTES);
+        }
         JsonNode root;
         try {
-            root = JSON.readTree(file.toFile());
+            String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+            root = JSON.readTree(text);
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(file + ": not valid UTF-8", e);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
         }

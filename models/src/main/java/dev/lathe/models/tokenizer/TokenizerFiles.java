@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,11 +19,17 @@ import java.util.Map;
  * Reading and writing the tokenizer files: GPT-2's {@code vocab.json} (token → id) and {@code merges.txt}
  * ({@code #version: 0.2}, then one "left right" merge per line in rank order), {@code added_tokens.json}
  * (content → id), and Hugging Face's {@code tokenizer.json}. Every problem with a file is an
- * IllegalArgumentException that names the file.
+ * IllegalArgumentException that names the file (and the line of {@code merges.txt}): a missing or unreadable
+ * file, one over {@link #MAX_FILE_BYTES}, bytes that are not UTF-8, JSON that is malformed or of the wrong
+ * shape, ids that are negative, shared or not below {@link #MAX_ID}.
  */
 final class TokenizerFiles {
     static final String VOCAB_JSON = "vocab.json", MERGES_TXT = "merges.txt", ADDED_TOKENS_JSON = "added_tokens.json",
             TOKENIZER_JSON = "tokenizer.json";
+    /** Largest tokenizer file read (GPT-2's tokenizer.json is 1.4 MB; the largest published ones about 20 MB). */
+    static final long MAX_FILE_BYTES = 256L << 20;
+    /** Ids must be below this (2^24, above every published vocabulary): the id → token table is sized by the largest. */
+    static final int MAX_ID = 1 << 24;
     private static final String MERGES_HEADER = "#version: 0.2";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -83,10 +90,13 @@ final class TokenizerFiles {
         }
         Map<String, Integer> added = new LinkedHashMap<>();
         JsonNode addedNodes = root.path("added_tokens");
+        if (!addedNodes.isMissingNode() && !addedNodes.isNull() && !addedNodes.isArray()) {
+            throw bad(file, "added_tokens is not an array");
+        }
         for (int i = 0; i < addedNodes.size(); i++) {
             JsonNode t = addedNodes.get(i);
-            if (!t.path("content").isTextual() || !t.path("id").canConvertToInt() || !t.path("id").isIntegralNumber()) {
-                throw bad(file, "added_tokens[" + i + "] needs a string \"content\" and an integer \"id\"");
+            if (!t.path("content").isTextual() || !isId(t.path("id"))) {
+                throw bad(file, "added_tokens[" + i + "] needs a string \"content\" and an integer \"id\" in [0, " + MAX_ID + ")");
             }
             added.put(t.get("content").asText(), t.get("id").asInt());
         }
@@ -135,12 +145,16 @@ final class TokenizerFiles {
         for (var it = node.properties().iterator(); it.hasNext(); ) {
             var e = it.next();
             JsonNode id = e.getValue();
-            if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0) {
-                throw bad(file, what + ": the id of '" + e.getKey() + "' is not a non-negative integer");
+            if (!isId(id)) {
+                throw bad(file, what + ": the id of '" + e.getKey() + "' is not an integer in [0, " + MAX_ID + ")");
             }
             ids.put(e.getKey(), id.asInt());
         }
         return ids;
+    }
+
+    private static boolean isId(JsonNode id) {
+        return id.isIntegralNumber() && id.canConvertToInt() && id.asInt() >= 0 && id.asInt() < MAX_ID;
     }
 
     private static void requireUnset(Path file, JsonNode node, String... keys) {
@@ -163,9 +177,13 @@ final class TokenizerFiles {
 
     private static String readString(Path file) {
         try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) throw bad(file, size + " bytes is over the limit of " + MAX_FILE_BYTES);
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw bad(file, "no such file");
+        } catch (CharacterCodingException e) {
+            throw bad(file, "not valid UTF-8");
         } catch (IOException e) {
             throw bad(file, "cannot read it (" + e + ")");
         }

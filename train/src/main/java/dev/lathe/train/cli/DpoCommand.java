@@ -14,6 +14,7 @@ import dev.lathe.train.dpo.DpoTask;
 import dev.lathe.train.dpo.ReferenceLogProbs;
 import dev.lathe.train.dpo.ReferenceSource;
 import dev.lathe.train.trainer.ModelSaver;
+import dev.lathe.train.trainer.NanPolicy;
 import dev.lathe.train.trainer.Trainer;
 import dev.lathe.train.trainer.TrainingConfig;
 import java.io.IOException;
@@ -72,6 +73,8 @@ public final class DpoCommand implements Command {
         int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
         float dropout = TrainingFlags.dropout(args);
+        SequencePolicy sequencePolicy = SequencePolicy.of(args);
+        NanPolicy nanPolicy = TrainingFlags.nanPolicy(args);
         args.rejectUnknown();
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         boolean noReference = loss.referenceFree() && refDir == null;
@@ -79,8 +82,10 @@ public final class DpoCommand implements Command {
         boolean adaptersOffReference = lora != null && refDir == null && !noReference;
         boolean liveReference = !noReference && !precompute && !adaptersOffReference;
         try (Gpt2Model policy = ModelDirs.gpt2(dir)) {
+            ModelDirs.requireVocabFits(dir, tokenizer, policy.config().vocabSize());
             int maxLength = TrainingFlags.maxLength(maxLengthFlag, policy.config().nPositions());
             TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, PreferenceData.Truncation.forContext(maxLength));
+            sequencePolicy.check(rows, data, maxLength);
             List<PreferenceExample> examples = rows.rows();
             err.printf("dpo: %d rows from %s (%d truncated to %d tokens), %,d parameters, %s loss, beta %s%n",
                     examples.size(), data, rows.truncated(), maxLength, policy.parameterCount(),
@@ -114,7 +119,7 @@ public final class DpoCommand implements Command {
                 ModelSaver saver = adapters == null ? target -> policy.save(target, DType.F32, dir)
                         : target -> adapters.save(target, dir);
                 var task = new DpoTask(new DpoObjective(policy, loss), policy, examples, reference, saver);
-                new Trainer(name(), config, out, err, System.console() != null).run(task);
+                new Trainer(name(), config, out, err, System.console() != null).onNonFinite(nanPolicy).run(task);
             }
         }
         return 0;

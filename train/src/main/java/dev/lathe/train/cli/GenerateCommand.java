@@ -77,6 +77,7 @@ public final class GenerateCommand implements Command {
         try (Gpt2Model model = ModelDirs.gpt2(dir)) {
             LoraFlags.adapter(adapter, model);
             model.eval();
+            ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
             int[][] prompts = new int[texts.size() * copies][];
             for (int i = 0; i < texts.size(); i++) {
                 int[] ids = tokenizer.encode(texts.get(i));

@@ -32,4 +32,15 @@ final class ModelDirs {
             throw new UsageException("cannot load the model from " + dir + ": " + e.getMessage(), e);
         }
     }
+
+    /**
+     * The tokenizer's ids must all be rows of the model's embedding ({@code vocab_size} may be larger: Hugging Face
+     * pads it); an id past it would index outside the weights.
+     */
+    static void requireVocabFits(Path dir, ByteLevelBpeTokenizer tokenizer, int modelVocab) {
+        if (tokenizer.vocabSize() > modelVocab) {
+            throw new UsageException(dir + ": the tokenizer has ids up to " + (tokenizer.vocabSize() - 1)
+                    + " but the model's vocab_size is " + modelVocab);
+        }
+    }
 }

@@ -10,6 +10,7 @@ import dev.lathe.train.data.PreferenceExample;
 import dev.lathe.train.data.TokenizedRows;
 import dev.lathe.train.reward.RewardTask;
 import dev.lathe.train.trainer.ModelSaver;
+import dev.lathe.train.trainer.NanPolicy;
 import dev.lathe.train.trainer.Trainer;
 import dev.lathe.train.trainer.TrainingConfig;
 import java.io.IOException;
@@ -53,15 +54,19 @@ public final class RewardCommand implements Command {
         int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
         float dropout = TrainingFlags.dropout(args);
+        SequencePolicy sequencePolicy = SequencePolicy.of(args);
+        NanPolicy nanPolicy = TrainingFlags.nanPolicy(args);
         args.rejectUnknown();
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         try (Gpt2RewardModel model = load(dir, config.seed(), err)) {
+            ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
             Integer labels = model.config().numLabels();
             if (labels != null && labels != 1) {
                 throw new UsageException(dir + ": a reward model has one label, this one has " + labels);
             }
             int maxLength = TrainingFlags.maxLength(maxLengthFlag, model.config().nPositions());
             TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, PreferenceData.Truncation.forContext(maxLength));
+            sequencePolicy.check(rows, data, maxLength);
             err.printf("reward: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
                     data, rows.truncated(), maxLength, model.parameterCount());
             TrainingFlags.applyDropout(dropout, model, config.seed(), err);
@@ -70,7 +75,7 @@ public final class RewardCommand implements Command {
                     : LoraFlags.attach(lora, lora.config().forSequenceClassification("score"), model, config.seed(), err);
             ModelSaver saver = adapters == null ? target -> model.save(target, DType.F32, dir) : target -> adapters.save(target, dir);
             var task = new RewardTask(model, rows.rows(), tokenizer.eosTokenId(), saver);
-            new Trainer(name(), config, out, err, System.console() != null).run(task);
+            new Trainer(name(), config, out, err, System.console() != null).onNonFinite(nanPolicy).run(task);
         }
         return 0;
     }

@@ -57,6 +57,7 @@ public final class ScoreCommand implements Command {
         try (Gpt2Model model = ModelDirs.gpt2(dir)) {
             LoraFlags.adapter(adapter, model);
             model.eval();
+            ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
             int maxLen = model.config().nPositions();
             JsonlFile.forEach(Path.of(data), row -> {
                 int[] prompt = tokenizer.encode(row.string("prompt"));

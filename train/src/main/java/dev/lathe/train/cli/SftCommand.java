@@ -9,6 +9,7 @@ import dev.lathe.train.data.SftExample;
 import dev.lathe.train.data.TokenizedRows;
 import dev.lathe.train.sft.SftTask;
 import dev.lathe.train.trainer.ModelSaver;
+import dev.lathe.train.trainer.NanPolicy;
 import dev.lathe.train.trainer.Trainer;
 import dev.lathe.train.trainer.TrainingConfig;
 import java.io.IOException;
@@ -54,11 +55,15 @@ public final class SftCommand implements Command {
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
         float dropout = TrainingFlags.dropout(args);
         boolean packing = args.bool("packing");
+        SequencePolicy sequencePolicy = SequencePolicy.of(args);
+        NanPolicy nanPolicy = TrainingFlags.nanPolicy(args);
         args.rejectUnknown();
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         try (Gpt2Model model = ModelDirs.gpt2(dir)) {
+            ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
             int maxLength = TrainingFlags.maxLength(maxLengthFlag, model.config().nPositions());
             TokenizedRows<SftExample> rows = SftData.load(data, tokenizer, maxLength);
+            sequencePolicy.check(rows, data, maxLength);
             if (rows.rows().isEmpty()) throw new UsageException(data + ": no rows");
             err.printf("sft: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
                     data, rows.truncated(), maxLength, model.parameterCount());
@@ -68,7 +73,7 @@ public final class SftCommand implements Command {
             var task = packing ? SftTask.packed(model, rows.rows(), maxLength, tokenizer.eosTokenId(), saver)
                     : new SftTask(model, rows.rows(), tokenizer.eosTokenId(), saver);
             if (packing) err.printf("sft: packed into %d rows of up to %d tokens%n", task.size(), maxLength);
-            new Trainer(name(), config, out, err, System.console() != null).run(task);
+            new Trainer(name(), config, out, err, System.console() != null).onNonFinite(nanPolicy).run(task);
         }
         return 0;
     }

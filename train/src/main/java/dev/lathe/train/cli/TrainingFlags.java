@@ -3,6 +3,7 @@ package dev.lathe.train.cli;
 import dev.lathe.core.backend.Backends;
 import dev.lathe.core.nn.Dropout;
 import dev.lathe.core.nn.Module;
+import dev.lathe.train.trainer.NanPolicy;
 import dev.lathe.train.trainer.TrainingConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -21,10 +22,12 @@ final class TrainingFlags {
               --steps N | --epochs 3    optimizer steps, or passes over the data
               --max-grad-norm 1.0       clip the global gradient norm (0: off)
               --max-length N            truncate rows to N tokens (default: the model's n_positions)
+              --sequence-policy truncate   longer rows: truncate, or refuse (exit 2 naming the line)
               --save-steps 500          write OUT/checkpoint-N every N steps (0: only OUT/final)
               --seed 42                 shuffling seed
               --dropout 0               dropout probability at every site (GPT-2: embd, attn, resid); the
                                         checkpoint's *_pdrop values are ignored: off unless given
+              --nan-policy stop         a NaN/Inf loss or gradient: stop naming step and tensor, or skip the step
               --device auto|cpu
               --config run.json         flag values as JSON (keys kebab- or snake_case); flags given here win""";
 
@@ -56,7 +59,17 @@ final class TrainingFlags {
         }
     }
 
-    /** {@code --max-length} as given (0: not given), checked against the model later by {@link #maxLength}. */
+    /** {@code --nan-policy stop|skip}. */
+    static NanPolicy nanPolicy(Args args) {
+        String v = args.string("nan-policy", "stop");
+        return switch (v) {
+            case "stop" -> NanPolicy.STOP;
+            case "skip" -> NanPolicy.SKIP;
+            default -> throw new UsageException("--nan-policy must be stop or skip, got '" + v + "'");
+        };
+    }
+
+        /** {@code --max-length} as given (0: not given), checked against the model later by {@link #maxLength}. */
     static int maxLengthFlag(Args args) {
         return args.integer("max-length", 0);
     }

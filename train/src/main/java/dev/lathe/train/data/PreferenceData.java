@@ -69,19 +69,19 @@ public final class PreferenceData {
             Truncation truncation) throws IOException {
         List<PreferenceExample> out = new ArrayList<>();
         ChatTokenizer chat = new ChatTokenizer(template, tokenizer);
-        int[] truncated = {0};
+        int[] truncated = {0, 0}; // count, first line
         JsonlFile.forEach(file, row -> {
             Pair ids = ConversationRows.isConversational(row, "prompt", "chosen", "rejected")
                     ? conversational(row, chat) : plainText(row, tokenizer);
             PreferenceExample pair = truncation.apply(ids.prompt(), ids.chosen(), ids.rejected());
             if (pair.chosen().length < ids.prompt().length + ids.chosen().length
                     || pair.rejected().length < ids.prompt().length + ids.rejected().length) {
-                truncated[0]++;
+                if (truncated[0]++ == 0) truncated[1] = row.line();
             }
             out.add(pair);
         });
         if (out.isEmpty()) throw new UsageException(file + ": no preference rows");
-        return new TokenizedRows<>(out, truncated[0]);
+        return new TokenizedRows<>(out, truncated[0], truncated[1]);
     }
 
     /** A row's prompt and completions as ids before truncation. */

@@ -36,7 +36,7 @@ public final class SftData {
         if (maxLength < 2) throw new IllegalArgumentException("max length must be at least 2, got " + maxLength);
         ChatTokenizer chat = new ChatTokenizer(template, tok);
         List<SftExample> rows = new ArrayList<>();
-        int[] truncated = {0};
+        int[] truncated = {0, 0}; // count, first line
         JsonlFile.forEach(file, row -> {
             SftExample example;
             if (row.json().has("text") && !row.json().has("prompt")) {
@@ -49,10 +49,10 @@ public final class SftData {
                 int[] prompt = tok.encode(row.string("prompt"));
                 example = new SftExample(TextRows.promptResponseEos(row, prompt, row.string("completion"), tok), prompt.length);
             }
-            if (example.ids().length > maxLength) truncated[0]++;
+            if (example.ids().length > maxLength && truncated[0]++ == 0) truncated[1] = row.line();
             rows.add(example.truncated(maxLength));
         });
-        return new TokenizedRows<>(rows, truncated[0]);
+        return new TokenizedRows<>(rows, truncated[0], truncated[1]);
     }
 
     private static SftExample text(JsonlFile.Row row, ByteLevelBpeTokenizer tok) {

@@ -34,6 +34,7 @@ public final class Trainer {
     private final PrintStream out;
     private final PrintStream err;
     private final boolean terminal;
+    private NanPolicy nanPolicy = NanPolicy.STOP;
 
     /**
      * @param command the command being run (sft, reward, dpo), the report's title
@@ -47,6 +48,12 @@ public final class Trainer {
         this.out = out;
         this.err = err;
         this.terminal = terminal;
+    }
+
+    /** What a step with a NaN or infinite loss or gradient does (default: stop the run). */
+    public Trainer onNonFinite(NanPolicy policy) {
+        this.nanPolicy = policy;
+        return this;
     }
 
     /** Trains {@code task} to the end; returns the last step's metrics. */
@@ -87,9 +94,19 @@ public final class Trainer {
                 double gradNorm = config.maxGradNorm() > 0
                         ? GradClip.clipGradNorm(params, config.maxGradNorm())
                         : GradClip.globalNorm(params);
+                boolean skipped = !Double.isFinite(loss) || !Double.isFinite(gradNorm);
+                if (skipped) {
+                    String culprit = NanPolicy.culprit(loss, named);
+                    if (nanPolicy == NanPolicy.STOP) {
+                        throw new NonFiniteException("step " + step + ": the " + culprit + " is not finite (loss " + loss
+                                + ", grad_norm " + gradNorm + "); --nan-policy skip skips such steps");
+                    }
+                    err.println("step " + step + ": skipped, the " + culprit + " is not finite");
+                    params.forEach(Tensor::zeroGrad);
+                }
                 double lr = config.lr() * schedule.factor(step - 1);
                 optimizer.setLr((float) lr);
-                optimizer.step();
+                if (!skipped) optimizer.step();
                 tokensSeen += tokens;
                 double tokensPerSecond = tokens / ((System.nanoTime() - start) / 1e9);
 
@@ -101,6 +118,7 @@ public final class Trainer {
                 metrics.put("num_tokens", tokensSeen);
                 metrics.put("epoch", sampler.epoch());
                 metrics.putAll(own.values());
+                if (skipped) metrics.put("skipped", 1);
                 log.write(step, metrics);
                 progress.update(step, loss, tokensPerSecond);
                 last = metrics;
