@@ -25,7 +25,7 @@ public record PipelineSettings(int rows, int evalPrompts, Stage pretrain, Stage 
                 new Stage(500, 32, 2e-3, List.of()),
                 new Stage(3000, 32, 3e-3, List.of()),
                 new Stage(300, 16, 5e-4, List.of()),
-                new Stage(80, 32, 1.5e-4, List.of("--beta", "0.5")),
+                new Stage(80, 32, 2e-4, List.of("--beta", "2.0")),
                 new Stage(60, 32, 1e-4, List.of()));
     }
 
@@ -34,7 +34,7 @@ public record PipelineSettings(int rows, int evalPrompts, Stage pretrain, Stage 
                 new Stage(300, 32, 2e-3, List.of()),
                 new Stage(1000, 32, 3e-3, List.of()),
                 new Stage(80, 16, 5e-4, List.of()),
-                new Stage(60, 32, 1.5e-4, List.of("--beta", "0.5")),
+                new Stage(80, 32, 2e-4, List.of("--beta", "2.0")),
                 new Stage(25, 32, 1e-4, List.of()));
     }
 }

@@ -41,8 +41,13 @@ public final class SummaryTable {
     /** Each row's cells as the report shows them. */
     public static List<List<String>> cells(List<ModelSummary> rows) {
         return rows.stream().map(r -> List.of(r.model(), percent(r.formatValidity()), percent(r.preferredRate()),
-                String.format("%.3f", r.rewardMean()), String.format("%.3f", r.klToSft()),
+                String.format("%.3f", r.rewardMean()), String.format("%.3f", shown(r.klToSft())),
                 String.join("  |  ", r.samples()))).toList();
+    }
+
+    /** The value as printed with 3 decimals, without a "-0.000" for a rounding-level negative estimate. */
+    private static double shown(double v) {
+        return Math.abs(v) < 5e-4 ? 0 : v;
     }
 
     private static String percent(double fraction) {
@@ -56,7 +61,7 @@ public final class SummaryTable {
                 "reward_mean", "kl_to_sft"));
         for (ModelSummary r : rows) {
             sb.append(String.format("%-6s %14.1f%% %14.1f%% %12.3f %10.3f%n", r.model(), 100 * r.formatValidity(),
-                    100 * r.preferredRate(), r.rewardMean(), r.klToSft()));
+                    100 * r.preferredRate(), r.rewardMean(), shown(r.klToSft())));
         }
         sb.append('\n');
         for (ModelSummary r : rows) {
