@@ -4,8 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
+import dev.lathe.core.cpu.VectorMath;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -37,9 +37,9 @@ final class LogitRows {
             FloatVector a = FloatVector.zero(S);
             for (int v = v0; v < end; v += L) {
                 FloatVector xv = FloatVector.fromMemorySegment(S, x, row + v * F, ORDER);
-                a = xv.sub(lv).lanewise(VectorOperators.EXP).fma(xv, a);
+                a = VectorMath.exp(xv.sub(lv)).fma(xv, a);
             }
-            sum += a.reduceLanes(VectorOperators.ADD);
+            sum += VectorMath.sum(a);
         }
         for (int v = bound; v < V; v++) {
             float xv = x.get(FLOAT, row + v * F);
@@ -65,7 +65,7 @@ final class LogitRows {
         if (dent == 0f) {
             for (int v = 0; v < bound; v += L) {
                 long o = row + v * F;
-                FloatVector.fromMemorySegment(S, x, o, ORDER).sub(lv).lanewise(VectorOperators.EXP).mul(negDlogp)
+                VectorMath.exp(FloatVector.fromMemorySegment(S, x, o, ORDER).sub(lv)).mul(negDlogp)
                         .intoMemorySegment(x, o, ORDER);
             }
         } else {
@@ -75,7 +75,7 @@ final class LogitRows {
             for (int v = 0; v < bound; v += L) {
                 long o = row + v * F;
                 FloatVector xv = FloatVector.fromMemorySegment(S, x, o, ORDER);
-                xv.sub(lv).lanewise(VectorOperators.EXP).mul(xv.fma(negDent, c)).intoMemorySegment(x, o, ORDER);
+                VectorMath.exp(xv.sub(lv)).mul(xv.fma(negDent, c)).intoMemorySegment(x, o, ORDER);
             }
         }
         for (int v = bound; v < V; v++) {

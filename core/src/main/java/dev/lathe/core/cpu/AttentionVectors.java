@@ -6,7 +6,6 @@ import java.nio.ByteOrder;
 import java.util.stream.IntStream;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -34,7 +33,7 @@ final class AttentionVectors {
             FloatVector xv = FloatVector.fromMemorySegment(S, seg, x + 4L * d, NATIVE);
             acc = FloatVector.fromArray(S, a, ao + d).fma(xv, acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sum(acc);
         for (; d < D; d++) sum += a[ao + d] * seg.get(F, x + 4L * d);
         return sum;
     }
@@ -51,8 +50,8 @@ final class AttentionVectors {
             c2 = FloatVector.fromArray(S, a, ao + 2 * D + d).fma(kv, c2);
             c3 = FloatVector.fromArray(S, a, ao + 3 * D + d).fma(kv, c3);
         }
-        float s0 = c0.reduceLanes(VectorOperators.ADD), s1 = c1.reduceLanes(VectorOperators.ADD);
-        float s2 = c2.reduceLanes(VectorOperators.ADD), s3 = c3.reduceLanes(VectorOperators.ADD);
+        float s0 = VectorMath.sum(c0), s1 = VectorMath.sum(c1);
+        float s2 = VectorMath.sum(c2), s3 = VectorMath.sum(c3);
         for (; d < D; d++) {
             float kd = seg.get(F, x + 4L * d);
             s0 += a[ao + d] * kd;
@@ -130,7 +129,7 @@ final class AttentionVectors {
         int e = 0;
         int bound = S.length() % 4 == 0 ? S.loopBound(count) : 0; // vectors must hold whole keys
         for (; e < bound; e += S.length()) {
-            FloatVector.fromArray(S, a, ao + e).sub(sv).lanewise(VectorOperators.EXP).intoArray(a, ao + e);
+            VectorMath.exp(FloatVector.fromArray(S, a, ao + e).sub(sv)).intoArray(a, ao + e);
         }
         for (; e < count; e++) a[ao + e] = (float) Math.exp(a[ao + e] - shift[so + e % 4]);
     }

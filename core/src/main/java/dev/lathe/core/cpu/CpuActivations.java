@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -35,7 +34,7 @@ public final class CpuActivations {
             for (long end = CpuRanges.vectorEnd(from, to, LANES); i < end; i += LANES) {
                 FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, NATIVE);
                 FloatVector u = v.mul(v).mul(C).fma(v, v).mul(K);
-                FloatVector t = u.lanewise(VectorOperators.TANH);
+                FloatVector t = VectorMath.tanh(u);
                 v.mul(0.5f).mul(t.add(1f)).intoMemorySegment(out, i * 4, NATIVE);
             }
             for (; i < to; i++) {
@@ -54,7 +53,7 @@ public final class CpuActivations {
                 FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, NATIVE)
                         .max(-GELU_GRAD_CLAMP).min(GELU_GRAD_CLAMP);
                 FloatVector x2 = v.mul(v);
-                FloatVector t = x2.fma(C, 1f).mul(v).mul(K).lanewise(VectorOperators.TANH);
+                FloatVector t = VectorMath.tanh(x2.fma(C, 1f).mul(v).mul(K));
                 FloatVector sech2 = t.mul(t).neg().add(1f);
                 FloatVector du = x2.fma(3 * C, 1f).mul(K);
                 FloatVector grad = v.mul(0.5f).mul(sech2).fma(du, t.add(1f).mul(0.5f));
@@ -107,7 +106,7 @@ public final class CpuActivations {
     }
 
     private static FloatVector sigmoid(FloatVector v) {
-        return FloatVector.broadcast(F, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+        return FloatVector.broadcast(F, 1f).div(VectorMath.exp(v.neg()).add(1f));
     }
 
     private static float sigmoid(float v) {

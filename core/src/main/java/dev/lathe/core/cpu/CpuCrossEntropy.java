@@ -3,7 +3,6 @@ package dev.lathe.core.cpu;
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import static dev.lathe.core.cpu.CpuVec.BLOCK;
 import static dev.lathe.core.cpu.CpuVec.F;
@@ -62,7 +61,7 @@ public final class CpuCrossEntropy {
         int bound = S.loopBound(V);
         for (int v = 0; v < bound; v += L) {
             long o = row + v * F;
-            FloatVector.fromMemorySegment(S, logits, o, ORDER).sub(lv).lanewise(VectorOperators.EXP).mul(dv)
+            VectorMath.exp(FloatVector.fromMemorySegment(S, logits, o, ORDER).sub(lv)).mul(dv)
                     .intoMemorySegment(dlogits, o, ORDER);
         }
         for (int v = bound; v < V; v++) {

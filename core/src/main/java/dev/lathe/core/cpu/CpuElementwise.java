@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -107,15 +106,15 @@ public final class CpuElementwise {
                 FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, NATIVE);
                 FloatVector r = switch (op) {
                     case NEG -> v.neg();
-                    case EXP -> v.lanewise(VectorOperators.EXP);
-                    case LOG -> v.lanewise(VectorOperators.LOG);
-                    case TANH -> v.lanewise(VectorOperators.TANH);
+                    case EXP -> VectorMath.exp(v);
+                    case LOG -> VectorMath.log(v);
+                    case TANH -> VectorMath.tanh(v);
                     case SQRT -> v.sqrt();
                     case RSQRT -> FloatVector.broadcast(F, 1f).div(v.sqrt());
                     case SQUARE -> v.mul(v);
                     case RELU -> v.max(0f);
                     // 1 / (1 + e^-x): e^-x overflows to inf for x < -88, giving the limit 0 rather than NaN.
-                    case SIGMOID -> FloatVector.broadcast(F, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+                    case SIGMOID -> FloatVector.broadcast(F, 1f).div(VectorMath.exp(v.neg()).add(1f));
                     case ABS -> v.abs();
                 };
                 r.intoMemorySegment(out, i * 4, NATIVE);

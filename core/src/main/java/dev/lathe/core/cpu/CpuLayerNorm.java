@@ -3,7 +3,6 @@ package dev.lathe.core.cpu;
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import static dev.lathe.core.cpu.CpuVec.BLOCK;
 import static dev.lathe.core.cpu.CpuVec.F;
@@ -58,8 +57,8 @@ public final class CpuLayerNorm {
                 a1 = a1.add(d0);
                 a2 = d0.fma(d0, a2);
             }
-            s1 += a1.add(b1).reduceLanes(VectorOperators.ADD);
-            s2 += a2.add(b2).reduceLanes(VectorOperators.ADD);
+            s1 += VectorMath.sum(a1.add(b1));
+            s2 += VectorMath.sum(a2.add(b2));
         }
         for (int c = bound; c < C; c++) {
             double d = x.get(FLOAT, row + c * F) - k;
@@ -130,8 +129,8 @@ public final class CpuLayerNorm {
                 d.fma(xh, FloatVector.fromMemorySegment(S, dg, o, ORDER)).intoMemorySegment(dg, o, ORDER);
                 if (db != null) d.add(FloatVector.fromMemorySegment(S, db, o, ORDER)).intoMemorySegment(db, o, ORDER);
             }
-            sumG += ag.reduceLanes(VectorOperators.ADD);
-            sumGX += agx.reduceLanes(VectorOperators.ADD);
+            sumG += VectorMath.sum(ag);
+            sumGX += VectorMath.sum(agx);
         }
         for (int c = bound; c < C; c++) {
             long o = c * F;

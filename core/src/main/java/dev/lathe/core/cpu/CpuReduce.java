@@ -75,7 +75,7 @@ public final class CpuReduce {
             lo = lo.add(v.convert(VectorOperators.F2D, 0));
             hi = hi.add(v.convert(VectorOperators.F2D, 1));
         }
-        double s = lo.add(hi).reduceLanes(VectorOperators.ADD);
+        double s = VectorMath.sum(lo.add(hi));
         for (; i < to; i++) s += x.getAtIndex(JAVA_FLOAT, i);
         return s;
     }
@@ -91,7 +91,7 @@ public final class CpuReduce {
             lo = dLo.fma(dLo, lo);
             hi = dHi.fma(dHi, hi);
         }
-        double s = lo.add(hi).reduceLanes(VectorOperators.ADD);
+        double s = VectorMath.sum(lo.add(hi));
         for (; i < to; i++) {
             double v = x.getAtIndex(JAVA_FLOAT, i);
             s += v * v;
@@ -161,7 +161,7 @@ public final class CpuReduce {
                 for (int end = C - C % LANES; j < end; j += LANES) {
                     acc = acc.add(FloatVector.fromMemorySegment(F, x, (row + j) * 4, NATIVE));
                 }
-                float s = acc.reduceLanes(VectorOperators.ADD);
+                float s = VectorMath.sum(acc);
                 for (; j < C; j++) s += x.getAtIndex(JAVA_FLOAT, row + j);
                 out.setAtIndex(JAVA_FLOAT, r, s);
             }

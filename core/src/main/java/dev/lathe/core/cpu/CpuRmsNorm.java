@@ -3,7 +3,6 @@ package dev.lathe.core.cpu;
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import static dev.lathe.core.cpu.CpuVec.BLOCK;
 import static dev.lathe.core.cpu.CpuVec.F;
@@ -85,7 +84,7 @@ public final class CpuRmsNorm {
                 a = d.mul(FloatVector.fromMemorySegment(S, weight, o, ORDER)).fma(xh, a);
                 d.fma(xh, FloatVector.fromMemorySegment(S, dw, o, ORDER)).intoMemorySegment(dw, o, ORDER);
             }
-            sumGX += a.reduceLanes(VectorOperators.ADD);
+            sumGX += VectorMath.sum(a);
         }
         for (int c = bound; c < C; c++) {
             long o = c * F;

@@ -46,10 +46,9 @@ public final class CpuRowStats {
             int end = Math.min(bound, v0 + BLOCK);
             FloatVector a = FloatVector.zero(S);
             for (int v = v0; v < end; v += L) {
-                a = a.add(FloatVector.fromMemorySegment(S, x, row + v * F, ORDER).sub(mv)
-                        .lanewise(VectorOperators.EXP));
+                a = a.add(VectorMath.exp(FloatVector.fromMemorySegment(S, x, row + v * F, ORDER).sub(mv)));
             }
-            sum += a.reduceLanes(VectorOperators.ADD);
+            sum += VectorMath.sum(a);
         }
         for (int v = bound; v < V; v++) sum += Math.exp(x.get(FLOAT, row + v * F) - mx);
         return mx + Math.log(sum);
@@ -75,7 +74,7 @@ public final class CpuRowStats {
                 long o = row + c * F;
                 p = FloatVector.fromMemorySegment(S, a, o, ORDER).fma(FloatVector.fromMemorySegment(S, b, o, ORDER), p);
             }
-            s += p.add(q).reduceLanes(VectorOperators.ADD);
+            s += VectorMath.sum(p.add(q));
         }
         for (int c = bound; c < C; c++) {
             long o = row + c * F;

@@ -3,7 +3,6 @@ package dev.lathe.core.cpu;
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import static dev.lathe.core.cpu.CpuVec.BLOCK;
 import static dev.lathe.core.cpu.CpuVec.F;
@@ -41,11 +40,11 @@ public final class CpuSoftmax {
             FloatVector a = FloatVector.zero(S);
             for (int c = c0; c < end; c += L) {
                 long o = row + c * F;
-                FloatVector e = FloatVector.fromMemorySegment(S, x, o, ORDER).sub(mv).lanewise(VectorOperators.EXP);
+                FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, o, ORDER).sub(mv));
                 e.intoMemorySegment(out, o, ORDER);
                 a = a.add(e);
             }
-            sum += a.reduceLanes(VectorOperators.ADD);
+            sum += VectorMath.sum(a);
         }
         for (int c = bound; c < C; c++) {
             long o = row + c * F;

@@ -15,12 +15,13 @@ import java.util.Map;
  * Moment buffers are allocated on a parameter's first update and freed by {@link #close()}.
  */
 public final class AdamW implements AutoCloseable {
-    private record State(Tensor m, Tensor v) {}
+    /** A parameter's moment buffers, torch's {@code exp_avg} and {@code exp_avg_sq}, shaped like it. */
+    public record Moments(Tensor expAvg, Tensor expAvgSq) {}
 
     private final List<Tensor> decayed;
     private final List<Tensor> notDecayed;
     private final AdamWConfig config;
-    private final Map<Tensor, State> state = new IdentityHashMap<>();
+    private final Map<Tensor, Moments> state = new IdentityHashMap<>();
     private float lr;
     private long step;
 
@@ -65,18 +66,37 @@ public final class AdamW implements AutoCloseable {
         for (Tensor p : params) {
             Tensor g = p.grad();
             if (g == null) continue;
-            State s = state.computeIfAbsent(p, k -> Scope.escape(
-                    () -> new State(Tensor.zeros(k.dtype(), k.shape()), Tensor.zeros(k.dtype(), k.shape()))));
-            Backends.of(p).adamwStep(p, g, s.m(), s.v(), hyper);
+            Moments s = state.computeIfAbsent(p, k -> Scope.escape(
+                    () -> new Moments(Tensor.zeros(k.dtype(), k.shape()), Tensor.zeros(k.dtype(), k.shape()))));
+            Backends.of(p).adamwStep(p, g, s.expAvg(), s.expAvgSq(), hyper);
         }
+    }
+
+    /** The moments of {@code param} (owned by this optimizer), or null before its first update. */
+    public Moments moments(Tensor param) {
+        return state.get(param);
+    }
+
+    /**
+     * Continues from saved state (a resumed run): the step count, which drives bias correction, and the
+     * moments of each parameter in {@code moments}, copied into buffers this optimizer owns.
+     */
+    public void restore(long stepCount, Map<Tensor, float[][]> moments) {
+        if (stepCount < 0) throw new IllegalArgumentException("step count must be >= 0, got " + stepCount);
+        close();
+        step = stepCount;
+        moments.forEach((p, mv) -> {
+            Moments s = Scope.escape(() -> new Moments(Tensor.of(mv[0], p.shape()), Tensor.of(mv[1], p.shape())));
+            state.put(p, s);
+        });
     }
 
     /** Frees the moment buffers. */
     @Override
     public void close() {
         state.values().forEach(s -> {
-            s.m().close();
-            s.v().close();
+            s.expAvg().close();
+            s.expAvgSq().close();
         });
         state.clear();
     }

@@ -6,6 +6,7 @@ import dev.lathe.models.CausalLm;
 import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
+import dev.lathe.train.data.HeldOut;
 import dev.lathe.train.data.PreferenceData;
 import dev.lathe.train.data.PreferenceExample;
 import dev.lathe.train.data.TokenizedRows;
@@ -13,6 +14,7 @@ import dev.lathe.train.dpo.DpoObjective;
 import dev.lathe.train.dpo.DpoTask;
 import dev.lathe.train.dpo.ReferenceLogProbs;
 import dev.lathe.train.dpo.ReferenceSource;
+import dev.lathe.train.trainer.Evaluation;
 import dev.lathe.train.trainer.ModelSaver;
 import dev.lathe.train.trainer.NanPolicy;
 import dev.lathe.train.trainer.Trainer;
@@ -20,6 +22,7 @@ import dev.lathe.train.trainer.TrainingConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -48,7 +51,8 @@ public final class DpoCommand implements Command {
                 relu(1 − βh) (hinge) or (h − 1/(2β))² on per-token means (ipo), averaged over the rows of a step.
                 Writes OUT/metrics.jsonl (one JSON object per step, also on stdout: step, loss, grad_norm,
                 learning_rate, tokens_per_second, num_tokens, epoch, rewards/chosen, rewards/rejected,
-                rewards/accuracies, rewards/margins, logps/chosen, logps/rejected), OUT/checkpoint-N/ and OUT/final/.
+                rewards/accuracies, rewards/margins, logps/chosen, logps/rejected), OUT/checkpoint-N/ and OUT/final/;
+                with evaluation, OUT/eval_metrics.jsonl (step, eval_loss, eval_rewards/accuracies, ...).
                   --ref-model DIR           frozen reference (default: a second copy of --model; with
                                             --lora-rank, the policy with its adapters switched off)
                   --beta 0.1                β > 0: strength of the pull towards the reference
@@ -75,7 +79,10 @@ public final class DpoCommand implements Command {
         float dropout = TrainingFlags.dropout(args);
         SequencePolicy sequencePolicy = SequencePolicy.of(args);
         NanPolicy nanPolicy = TrainingFlags.nanPolicy(args);
+        TrainingFlags.Eval eval = TrainingFlags.eval(args, config.batchSize());
+        String resumeFlag = TrainingFlags.resumeFlag(args);
         args.rejectUnknown();
+        Path resume = TrainingFlags.resume(resumeFlag, err);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         boolean noReference = loss.referenceFree() && refDir == null;
         // With LoRA and no --ref-model the reference is the policy with its adapters switched off.
@@ -84,42 +91,54 @@ public final class DpoCommand implements Command {
         try (Gpt2Model policy = ModelDirs.gpt2(dir)) {
             ModelDirs.requireVocabFits(dir, tokenizer, policy.config().vocabSize());
             int maxLength = TrainingFlags.maxLength(maxLengthFlag, policy.config().nPositions());
-            TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, PreferenceData.Truncation.forContext(maxLength));
+            var truncation = PreferenceData.Truncation.forContext(maxLength);
+            TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, truncation);
             sequencePolicy.check(rows, data, maxLength);
-            List<PreferenceExample> examples = rows.rows();
+            HeldOut<PreferenceExample> split = eval == null ? new HeldOut<>(rows.rows(), List.of())
+                    : eval.split(rows.rows(), config.seed(), file -> PreferenceData.load(file, tokenizer, truncation).rows());
+            List<PreferenceExample> examples = split.train();
             err.printf("dpo: %d rows from %s (%d truncated to %d tokens), %,d parameters, %s loss, beta %s%n",
                     examples.size(), data, rows.truncated(), maxLength, policy.parameterCount(),
                     loss.type().name().toLowerCase(Locale.ROOT), loss.beta());
             LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), policy, config.seed(), err);
             try (Gpt2Model live = liveReference ? reference(refDir == null ? dir : refDir, policy, maxLength) : null) {
-                ReferenceSource reference;
+                List<ReferenceSource> references; // for the training rows, then the evaluation rows
                 if (adaptersOffReference) {
                     err.println("dpo: reference model the base of the policy (adapters switched off)");
-                    ReferenceSource offSource = (rowIds, batch) -> {
-                        try (var off = adapters.disabled()) {
+                    ReferenceSource off = (rowIds, batch) -> {
+                        try (var base = adapters.disabled()) {
                             return ReferenceLogProbs.of(policy, batch);
                         }
                     };
+                    references = List.of(off, off);
                     if (precompute) {
-                        try (var off = adapters.disabled()) {
-                            offSource = ReferenceSource.precomputed(policy, examples, config.batchSize());
+                        try (var base = adapters.disabled()) {
+                            references = List.of(ReferenceSource.precomputed(policy, examples, config.batchSize()),
+                                    split.eval().isEmpty() ? ReferenceSource.none()
+                                            : ReferenceSource.precomputed(policy, split.eval(), config.batchSize()));
                         }
                     }
-                    reference = offSource;
                 } else if (noReference) {
                     err.println("dpo: reference-free, no reference model");
-                    reference = ReferenceSource.none();
+                    references = List.of(ReferenceSource.none(), ReferenceSource.none());
                 } else if (precompute) {
-                    reference = precomputed(refDir, policy, examples, config.batchSize(), maxLength, err);
+                    references = precomputed(refDir, policy, List.of(examples, split.eval()), config.batchSize(), maxLength, err);
                 } else {
                     err.println("dpo: reference model " + (refDir == null ? "a frozen copy of " + dir : refDir));
-                    reference = ReferenceSource.model(live);
+                    references = List.of(ReferenceSource.model(live), ReferenceSource.model(live));
                 }
                 TrainingFlags.applyDropout(dropout, policy, config.seed(), err); // after any precomputed reference
+                var objective = new DpoObjective(policy, loss);
                 ModelSaver saver = adapters == null ? target -> policy.save(target, DType.F32, dir)
                         : target -> adapters.save(target, dir);
-                var task = new DpoTask(new DpoObjective(policy, loss), policy, examples, reference, saver);
-                new Trainer(name(), config, out, err, System.console() != null).onNonFinite(nanPolicy).run(task);
+                var trainer = new Trainer(name(), config, out, err, System.console() != null).onNonFinite(nanPolicy);
+                if (resume != null) trainer.resumeFrom(resume);
+                if (eval != null) {
+                    err.printf("dpo: evaluating on %d rows%n", split.eval().size());
+                    var held = new DpoTask(objective, policy, split.eval(), references.get(1), saver);
+                    trainer.evaluateWith(new Evaluation(held, eval.batchSize(), eval.everySteps()));
+                }
+                trainer.run(new DpoTask(objective, policy, examples, references.get(0), saver));
             }
         }
         return 0;
@@ -141,23 +160,24 @@ public final class DpoCommand implements Command {
     }
 
     /**
-     * Reference log-probs of every row, computed before training: by the model in {@code refDir}, closed
-     * afterwards, or with no {@code refDir} by the policy itself, which is still the starting model.
+     * Reference log-probs of every row of each list, computed before training: by the model in {@code refDir},
+     * closed afterwards, or with no {@code refDir} by the policy itself, which is still the starting model (a
+     * resumed run loads its checkpoint's weights only when training starts).
      */
-    private static ReferenceSource precomputed(Path refDir, CausalLm policy, List<PreferenceExample> examples,
-                                               int batchSize, int maxLength, PrintStream err) {
+    private static List<ReferenceSource> precomputed(Path refDir, CausalLm policy, List<List<PreferenceExample>> lists,
+                                                     int batchSize, int maxLength, PrintStream err) {
         long start = System.nanoTime();
-        ReferenceSource source;
-        if (refDir == null) {
-            source = ReferenceSource.precomputed(policy, examples, batchSize);
-        } else {
-            try (Gpt2Model reference = reference(refDir, policy, maxLength)) {
-                source = ReferenceSource.precomputed(reference, examples, batchSize);
+        List<ReferenceSource> sources = new ArrayList<>();
+        try (Gpt2Model reference = refDir == null ? null : reference(refDir, policy, maxLength)) {
+            CausalLm model = reference == null ? policy : reference;
+            for (List<PreferenceExample> rows : lists) {
+                sources.add(rows.isEmpty() ? ReferenceSource.none() : ReferenceSource.precomputed(model, rows, batchSize));
             }
         }
-        err.printf("dpo: reference log-probs of %d rows precomputed (%s) in %.1f s%n", examples.size(),
-                refDir == null ? "starting policy" : refDir, (System.nanoTime() - start) / 1e9);
-        return source;
+        err.printf("dpo: reference log-probs of %d rows precomputed (%s) in %.1f s%n",
+                lists.stream().mapToInt(List::size).sum(), refDir == null ? "starting policy" : refDir,
+                (System.nanoTime() - start) / 1e9);
+        return sources;
     }
 
     /** The reference model in {@code dir}: it must share the policy's vocabulary and cover its row length. */

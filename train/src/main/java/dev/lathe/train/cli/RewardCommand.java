@@ -5,10 +5,12 @@ import dev.lathe.models.gpt2.Gpt2RewardModel;
 import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.io.SafetensorsReader;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
+import dev.lathe.train.data.HeldOut;
 import dev.lathe.train.data.PreferenceData;
 import dev.lathe.train.data.PreferenceExample;
 import dev.lathe.train.data.TokenizedRows;
 import dev.lathe.train.reward.RewardTask;
+import dev.lathe.train.trainer.Evaluation;
 import dev.lathe.train.trainer.ModelSaver;
 import dev.lathe.train.trainer.NanPolicy;
 import dev.lathe.train.trainer.Trainer;
@@ -16,6 +18,7 @@ import dev.lathe.train.trainer.TrainingConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 
 /** {@code ./lathe reward}: trains a GPT-2 reward model on {"prompt","chosen","rejected"} rows. */
@@ -41,7 +44,8 @@ public final class RewardCommand implements Command {
                 reward model (with score.weight) or a GPT-2 language model, which gets a fresh score head (seeded).
                 Writes OUT/metrics.jsonl (one JSON object per step, also on stdout: step, loss, grad_norm,
                 learning_rate, tokens_per_second, num_tokens, epoch, accuracy, margin, mean_reward, min_reward,
-                max_reward), OUT/checkpoint-N/ and OUT/final/.
+                max_reward), OUT/checkpoint-N/ and OUT/final/; with evaluation, OUT/eval_metrics.jsonl (step,
+                eval_loss, eval_accuracy, eval_margin, ...).
                 """ + TrainingFlags.USAGE + "\n" + LoraFlags.USAGE;
     }
 
@@ -56,7 +60,10 @@ public final class RewardCommand implements Command {
         float dropout = TrainingFlags.dropout(args);
         SequencePolicy sequencePolicy = SequencePolicy.of(args);
         NanPolicy nanPolicy = TrainingFlags.nanPolicy(args);
+        TrainingFlags.Eval eval = TrainingFlags.eval(args, config.batchSize());
+        String resumeFlag = TrainingFlags.resumeFlag(args);
         args.rejectUnknown();
+        Path resume = TrainingFlags.resume(resumeFlag, err);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         try (Gpt2RewardModel model = load(dir, config.seed(), err)) {
             ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
@@ -65,7 +72,8 @@ public final class RewardCommand implements Command {
                 throw new UsageException(dir + ": a reward model has one label, this one has " + labels);
             }
             int maxLength = TrainingFlags.maxLength(maxLengthFlag, model.config().nPositions());
-            TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, PreferenceData.Truncation.forContext(maxLength));
+            var truncation = PreferenceData.Truncation.forContext(maxLength);
+            TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, truncation);
             sequencePolicy.check(rows, data, maxLength);
             err.printf("reward: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
                     data, rows.truncated(), maxLength, model.parameterCount());
@@ -74,8 +82,16 @@ public final class RewardCommand implements Command {
             LoraModel adapters = lora == null ? null
                     : LoraFlags.attach(lora, lora.config().forSequenceClassification("score"), model, config.seed(), err);
             ModelSaver saver = adapters == null ? target -> model.save(target, DType.F32, dir) : target -> adapters.save(target, dir);
-            var task = new RewardTask(model, rows.rows(), tokenizer.eosTokenId(), saver);
-            new Trainer(name(), config, out, err, System.console() != null).onNonFinite(nanPolicy).run(task);
+            HeldOut<PreferenceExample> split = eval == null ? new HeldOut<>(rows.rows(), List.of())
+                    : eval.split(rows.rows(), config.seed(), file -> PreferenceData.load(file, tokenizer, truncation).rows());
+            var trainer = new Trainer(name(), config, out, err, System.console() != null).onNonFinite(nanPolicy);
+            if (resume != null) trainer.resumeFrom(resume);
+            if (eval != null) {
+                err.printf("reward: evaluating on %d rows%n", split.eval().size());
+                var held = new RewardTask(model, split.eval(), tokenizer.eosTokenId(), saver);
+                trainer.evaluateWith(new Evaluation(held, eval.batchSize(), eval.everySteps()));
+            }
+            trainer.run(new RewardTask(model, split.train(), tokenizer.eosTokenId(), saver));
         }
         return 0;
     }

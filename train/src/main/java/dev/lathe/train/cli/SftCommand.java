@@ -4,10 +4,12 @@ import dev.lathe.core.DType;
 import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
+import dev.lathe.train.data.HeldOut;
 import dev.lathe.train.data.SftData;
 import dev.lathe.train.data.SftExample;
 import dev.lathe.train.data.TokenizedRows;
 import dev.lathe.train.sft.SftTask;
+import dev.lathe.train.trainer.Evaluation;
 import dev.lathe.train.trainer.ModelSaver;
 import dev.lathe.train.trainer.NanPolicy;
 import dev.lathe.train.trainer.Trainer;
@@ -15,6 +17,7 @@ import dev.lathe.train.trainer.TrainingConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 
 /** {@code ./lathe sft}: supervised fine-tuning of a causal LM on {"prompt","completion"} or {"messages"} rows. */
 public final class SftCommand implements Command {
@@ -39,7 +42,8 @@ public final class SftCommand implements Command {
                 message lists) are rendered with ChatML, <|im_start|>{role}\n{content}<|im_end|>\n, and the loss
                 covers the assistant contents and their <|im_end|> (of the completion only, for prompt/completion).
                 Writes OUT/metrics.jsonl (one JSON object per step, also on stdout: step, loss, grad_norm,
-                learning_rate, tokens_per_second, num_tokens, epoch), OUT/checkpoint-N/ and OUT/final/.
+                learning_rate, tokens_per_second, num_tokens, epoch), OUT/checkpoint-N/ and OUT/final/; with
+                evaluation, OUT/eval_metrics.jsonl (step, eval_loss: the token mean over the evaluation rows).
                   --packing                 pack rows into --max-length rows (best-fit decreasing); each row keeps
                                             its positions from 0 and attends only within itself
                 """ + TrainingFlags.USAGE + "\n" + LoraFlags.USAGE;
@@ -57,7 +61,10 @@ public final class SftCommand implements Command {
         boolean packing = args.bool("packing");
         SequencePolicy sequencePolicy = SequencePolicy.of(args);
         NanPolicy nanPolicy = TrainingFlags.nanPolicy(args);
+        TrainingFlags.Eval eval = TrainingFlags.eval(args, config.batchSize());
+        String resumeFlag = TrainingFlags.resumeFlag(args);
         args.rejectUnknown();
+        Path resume = TrainingFlags.resume(resumeFlag, err);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         try (Gpt2Model model = ModelDirs.gpt2(dir)) {
             ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
@@ -70,10 +77,20 @@ public final class SftCommand implements Command {
             TrainingFlags.applyDropout(dropout, model, config.seed(), err);
             LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), model, config.seed(), err);
             ModelSaver saver = adapters == null ? target -> model.save(target, DType.F32, dir) : target -> adapters.save(target, dir);
-            var task = packing ? SftTask.packed(model, rows.rows(), maxLength, tokenizer.eosTokenId(), saver)
-                    : new SftTask(model, rows.rows(), tokenizer.eosTokenId(), saver);
+            HeldOut<SftExample> split = eval == null ? new HeldOut<>(rows.rows(), List.of())
+                    : eval.split(rows.rows(), config.seed(), file -> SftData.load(file, tokenizer, maxLength).rows());
+            var trainer = new Trainer(name(), config, out, err, System.console() != null).onNonFinite(nanPolicy);
+            if (resume != null) trainer.resumeFrom(resume);
+            if (eval != null) {
+                if (split.eval().isEmpty()) throw new UsageException(eval.data() + ": no rows");
+                err.printf("sft: evaluating on %d rows%n", split.eval().size());
+                var held = new SftTask(model, split.eval(), tokenizer.eosTokenId(), saver);
+                trainer.evaluateWith(new Evaluation(held, eval.batchSize(), eval.everySteps()));
+            }
+            var task = packing ? SftTask.packed(model, split.train(), maxLength, tokenizer.eosTokenId(), saver)
+                    : new SftTask(model, split.train(), tokenizer.eosTokenId(), saver);
             if (packing) err.printf("sft: packed into %d rows of up to %d tokens%n", task.size(), maxLength);
-            new Trainer(name(), config, out, err, System.console() != null).onNonFinite(nanPolicy).run(task);
+            trainer.run(task);
         }
         return 0;
     }

@@ -3,10 +3,14 @@ package dev.lathe.train.cli;
 import dev.lathe.core.backend.Backends;
 import dev.lathe.core.nn.Dropout;
 import dev.lathe.core.nn.Module;
+import dev.lathe.train.data.HeldOut;
+import dev.lathe.train.trainer.Checkpoints;
 import dev.lathe.train.trainer.NanPolicy;
 import dev.lathe.train.trainer.TrainingConfig;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 
 /** The flags every training command shares, read into a {@link TrainingConfig}. */
 final class TrainingFlags {
@@ -29,6 +33,12 @@ final class TrainingFlags {
                                         checkpoint's *_pdrop values are ignored: off unless given
               --nan-policy stop         a NaN/Inf loss or gradient: stop naming step and tensor, or skip the step
               --device auto|cpu
+              --resume DIR              continue from OUT/checkpoint-N (weights, optimizer, schedule, data order),
+                                        or from a run folder's newest complete checkpoint; on to --steps in total
+              --eval-data FILE | --eval-fraction F   evaluate on FILE's rows, or on a seeded fraction F of --data
+                                        held out of training; one line per evaluation in OUT/eval_metrics.jsonl
+              --eval-steps N            evaluate every N steps (default: at each checkpoint and the last step)
+              --eval-batch-size N       examples per evaluation micro-batch (default: --batch-size)
               --config run.json         flag values as JSON (keys kebab- or snake_case); flags given here win""";
 
     private TrainingFlags() {}
@@ -104,5 +114,63 @@ final class TrainingFlags {
         String data = args.string("data", null);
         if (data == null) throw new UsageException("--data FILE.jsonl is required");
         return Path.of(data);
+    }
+
+    /** {@code --resume} as given, or null. */
+    static String resumeFlag(Args args) {
+        return args.string("resume", null);
+    }
+
+    /** The verified checkpoint folder {@code --resume given} names, or null when not given. */
+    static Path resume(String given, PrintStream err) throws IOException {
+        if (given == null) return null;
+        try {
+            Path checkpoint = Checkpoints.resumable(Path.of(given), err);
+            err.println("resume: from " + checkpoint);
+            return checkpoint;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    /**
+     * Evaluation flags: rows from {@code data}, or a {@code fraction} of --data held out; every {@code everySteps}
+     * steps (0: at checkpoints and the last step), {@code batchSize} rows at a time.
+     */
+    record Eval(Path data, double fraction, int everySteps, int batchSize) {
+        /** Training and evaluation rows: {@code rows} split by the fraction, or all of them and {@code load(data)}. */
+        <T> HeldOut<T> split(List<T> rows, long seed, RowLoader<T> load) throws IOException {
+            if (data != null) return new HeldOut<>(rows, load.rows(data));
+            try {
+                return HeldOut.split(rows, fraction, seed);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--eval-fraction: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Loads a data file's rows (the same way as --data). */
+    @FunctionalInterface
+    interface RowLoader<T> {
+        List<T> rows(Path file) throws IOException;
+    }
+
+    /** {@code --eval-data} / {@code --eval-fraction} and their companions, or null when evaluation is not asked for. */
+    static Eval eval(Args args, int trainBatchSize) {
+        boolean file = args.has("eval-data"), fraction = args.has("eval-fraction");
+        int every = args.integer("eval-steps", 0);
+        int batch = args.integer("eval-batch-size", trainBatchSize);
+        if (file && fraction) throw new UsageException("give --eval-data or --eval-fraction, not both");
+        if (!file && !fraction) {
+            if (args.has("eval-steps") || args.has("eval-batch-size")) {
+                throw new UsageException("--eval-steps and --eval-batch-size need --eval-data or --eval-fraction");
+            }
+            return null;
+        }
+        if (args.has("eval-steps") && every < 1) throw new UsageException("--eval-steps must be at least 1, got " + every);
+        if (batch < 1) throw new UsageException("--eval-batch-size must be at least 1, got " + batch);
+        double f = args.number("eval-fraction", 0);
+        if (fraction && !(f > 0 && f < 1)) throw new UsageException("--eval-fraction must be in (0, 1), got " + f);
+        return new Eval(file ? Path.of(args.string("eval-data", null)) : null, f, every, batch);
     }
 }

@@ -11,6 +11,7 @@ import java.util.Random;
 public final class EpochSampler {
     private final int size;
     private final int batchSize;
+    private final long seed;
     private final Random rng;
     private int[] order;
     private int cursor;
@@ -21,6 +22,7 @@ public final class EpochSampler {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         this.size = size;
         this.batchSize = batchSize;
+        this.seed = seed;
         this.rng = new Random(seed);
         this.cursor = size;
     }
@@ -41,6 +43,42 @@ public final class EpochSampler {
         cursor = to;
         batchesServed++;
         return batch;
+    }
+
+    /**
+     * A sampler that has already served {@code batchesServed} micro-batches: the permutations drawn so far are
+     * drawn again from the seed (the random generator's whole state), so the next batches are exactly those an
+     * uninterrupted run would get.
+     */
+    public static EpochSampler resumed(int size, int batchSize, long seed, long batchesServed) {
+        if (batchesServed < 0) throw new IllegalArgumentException("batches served must be >= 0, got " + batchesServed);
+        EpochSampler s = new EpochSampler(size, batchSize, seed);
+        while (s.batchesServed < batchesServed) {
+            if (s.cursor == size) {
+                s.order = s.permutation();
+                s.cursor = 0;
+            }
+            s.cursor = Math.min(size, s.cursor + batchSize);
+            s.batchesServed++;
+        }
+        return s;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** Micro-batches served so far (with the seed, the sampler's whole state). */
+    public long batchesServed() {
+        return batchesServed;
     }
 
     /** Epochs consumed so far, fractional (what Hugging Face logs as {@code epoch}). */

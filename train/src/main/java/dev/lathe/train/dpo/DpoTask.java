@@ -47,18 +47,31 @@ public final class DpoTask implements TrainingTask {
 
     @Override
     public MicroStep accumulate(int[] rows, double normaliser, StepMetrics metrics) {
-        List<PreferenceExample> batch = new ArrayList<>(rows.length);
+        List<PreferenceExample> batch = batch(rows);
         long tokens = 0;
-        for (int r : rows) {
-            PreferenceExample row = examples.get(r);
-            batch.add(row);
-            tokens += row.chosen().length + row.rejected().length;
-        }
+        for (PreferenceExample row : batch) tokens += row.chosen().length + row.rejected().length;
         // The normaliser is the step's row count (one share per row), a whole number.
         Map<String, Double> parts = objective.accumulate(batch, reference.of(rows, batch), (int) Math.round(normaliser));
+        return new MicroStep(addMetrics(parts, metrics), tokens);
+    }
+
+    @Override
+    public double evaluate(int[] rows, double normaliser, StepMetrics metrics) {
+        List<PreferenceExample> batch = batch(rows);
+        return addMetrics(objective.evaluate(batch, reference.of(rows, batch), (int) Math.round(normaliser)), metrics);
+    }
+
+    private List<PreferenceExample> batch(int[] rows) {
+        List<PreferenceExample> batch = new ArrayList<>(rows.length);
+        for (int r : rows) batch.add(examples.get(r));
+        return batch;
+    }
+
+    /** Adds the objective's metric parts to {@code metrics}; returns its loss part. */
+    private static double addMetrics(Map<String, Double> parts, StepMetrics metrics) {
         double loss = parts.remove("loss");
         parts.forEach(metrics::sum);
-        return new MicroStep(loss, tokens);
+        return loss;
     }
 
     @Override

@@ -66,6 +66,13 @@ record RunMetrics(int lines, long lastStep, List<MetricSeries> series) {
         return new RunMetrics(lines, lastStep, series);
     }
 
+    /** These metrics followed by {@code more} series (another file's, such as the evaluation's). */
+    RunMetrics with(List<MetricSeries> more) {
+        List<MetricSeries> all = new ArrayList<>(series);
+        all.addAll(more);
+        return new RunMetrics(lines, lastStep, List.copyOf(all));
+    }
+
     private static Double numeric(JsonNode v) {
         if (v.isNumber()) return v.doubleValue();
         if (v.isTextual()) {

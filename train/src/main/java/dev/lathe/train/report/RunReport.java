@@ -15,6 +15,8 @@ import java.nio.file.StandardCopyOption;
 public final class RunReport {
     public static final String FILE = "report.html";
     public static final String METRICS = "metrics.jsonl";
+    /** Evaluation lines ({@code eval_loss}, …), drawn after the training metrics when the run has them. */
+    public static final String EVAL_METRICS = "eval_metrics.jsonl";
 
     static final String STYLE = """
             body{font-family:sans-serif;margin:24px;color:#111827;background:#fff}
@@ -30,13 +32,16 @@ public final class RunReport {
     private RunReport() {}
 
     /**
-     * Reads {@code runDir/metrics.jsonl} and writes {@code runDir/report.html} under a temporary name, then
+     * Reads {@code runDir/metrics.jsonl} (and {@code eval_metrics.jsonl}) and writes {@code runDir/report.html} under a temporary name, then
      * renames it over the old report.
      *
      * @param command the command that trained the run (sft, dpo, ...), or null when unknown
      */
     public static void write(Path runDir, String command) throws IOException {
-        String html = render(runDir, command, RunMetrics.read(runDir.resolve(METRICS)));
+        RunMetrics metrics = RunMetrics.read(runDir.resolve(METRICS));
+        Path eval = runDir.resolve(EVAL_METRICS);
+        if (Files.exists(eval)) metrics = metrics.with(RunMetrics.read(eval).series());
+        String html = render(runDir, command, metrics);
         Path target = runDir.resolve(FILE);
         Path tmp = runDir.resolve(FILE + ".tmp");
         Files.writeString(tmp, html, StandardCharsets.UTF_8);

@@ -48,6 +48,16 @@ public final class RewardTask implements TrainingTask {
 
     @Override
     public MicroStep accumulate(int[] rows, double normaliser, StepMetrics metrics) {
+        return score(rows, normaliser, metrics, true);
+    }
+
+    @Override
+    public double evaluate(int[] rows, double normaliser, StepMetrics metrics) {
+        return score(rows, normaliser, metrics, false).loss();
+    }
+
+    /** The rows' loss part and metrics; with {@code backward}, the loss part's gradient too. */
+    private MicroStep score(int[] rows, double normaliser, StepMetrics metrics, boolean backward) {
         int b = rows.length;
         List<int[]> seqs = new ArrayList<>(2 * b);
         for (int r : rows) seqs.add(examples.get(r).chosen());
@@ -71,7 +81,7 @@ public final class RewardTask implements TrainingTask {
             metrics.min("min_reward", Math.min(s[i], s[b + i]));
             metrics.max("max_reward", Math.max(s[i], s[b + i]));
         }
-        scores.backward(Tensor.of(grad, 2 * b, 1));
+        if (backward) scores.backward(Tensor.of(grad, 2 * b, 1));
         return new MicroStep(loss, batch.realTokens());
     }
 

@@ -90,20 +90,37 @@ public final class SftTask implements TrainingTask {
 
     @Override
     public MicroStep accumulate(int[] batchRows, double normaliser, StepMetrics metrics) {
-        Inputs in = packed ? packedInputs(batchRows) : paddedInputs(batchRows);
-        int[] targets = in.targets();
-        int n = targets.length;
+        Inputs in = inputs(batchRows);
         // loss part = Σ −logp / normaliser over the counted tokens; a step without any has loss 0.
         float weight = normaliser > 0 ? (float) (-1.0 / normaliser) : 0f;
+        int n = in.targets().length;
         float[] weights = new float[n];
-        for (int i = 0; i < n; i++) weights[i] = targets[i] == LossOps.IGNORE_INDEX ? 0f : weight;
-
-        Tensor hidden = model.forward(in.ids(), in.positions(), in.keyMask(), in.documents()); // [B, T, C]
-        Tensor flat = hidden.view(n, hidden.dim(2));
-        var head = FusedLinearLogProbs.forwardBackward(flat, model.lmHeadWeight(), Tensor.ofInts(targets),
+        for (int i = 0; i < n; i++) weights[i] = in.targets()[i] == LossOps.IGNORE_INDEX ? 0f : weight;
+        var head = FusedLinearLogProbs.forwardBackward(hidden(in), model.lmHeadWeight(), Tensor.ofInts(in.targets()),
                 Tensor.of(weights, n));
         head.objective().backward();
         return new MicroStep(head.objective().item(), in.tokens());
+    }
+
+    /** Σ −log p over the rows' counted tokens / normaliser, from the forward log-probs alone. */
+    @Override
+    public double evaluate(int[] batchRows, double normaliser, StepMetrics metrics) {
+        Inputs in = inputs(batchRows);
+        float[] logp = FusedLinearLogProbs.forward(hidden(in), model.lmHeadWeight(), Tensor.ofInts(in.targets()),
+                false).logp().toFloatArray();
+        double nll = 0;
+        for (int i = 0; i < logp.length; i++) if (in.targets()[i] != LossOps.IGNORE_INDEX) nll -= logp[i];
+        return normaliser > 0 ? nll / normaliser : 0;
+    }
+
+    private Inputs inputs(int[] batchRows) {
+        return packed ? packedInputs(batchRows) : paddedInputs(batchRows);
+    }
+
+    /** The model's last hidden states of the rows, flattened to [B·T, C]. */
+    private Tensor hidden(Inputs in) {
+        Tensor hidden = model.forward(in.ids(), in.positions(), in.keyMask(), in.documents()); // [B, T, C]
+        return hidden.view(in.targets().length, hidden.dim(2));
     }
 
     /** One example a row, right-padded. */

@@ -49,12 +49,12 @@ public final class OnlineTrainer {
         Map<String, Tensor> named = task.namedParameters();
         List<Tensor> params = new ArrayList<>(named.values());
         EpochSampler sampler = new EpochSampler(task.size(), config.batchSize(), config.seed());
-        var progress = new ProgressLine(err, terminal, total);
+        var progress = new ProgressLine(err, terminal, 0, total);
         List<Map<String, Number>> history = new ArrayList<>();
         err.printf("training: %d prompts, %d steps of %d prompts, lr %.3g (%s)%n", task.size(), total,
                 config.batchSize(), config.lr(), config.scheduler());
         try (AdamW optimizer = Optimizers.adamW(named, config);
-             MetricsLog log = new MetricsLog(config.out().resolve(Trainer.METRICS), out)) {
+             MetricsLog log = new MetricsLog(config.out().resolve(Trainer.METRICS), out, 0)) {
             OnlineTask.Update update = () -> {
                 double norm = config.maxGradNorm() > 0
                         ? GradClip.clipGradNorm(params, config.maxGradNorm())
@@ -90,14 +90,14 @@ public final class OnlineTrainer {
                 progress.update(step, r.loss(), metrics.get("tokens_per_second").doubleValue());
                 history.add(metrics);
                 if (config.saveSteps() > 0 && step % config.saveSteps() == 0) {
-                    Checkpoints.save(task::save, config.out().resolve("checkpoint-" + step));
+                    Checkpoints.save(config.out().resolve(Checkpoints.PREFIX + step), task::save);
                     writeReport();
                 }
             }
         } finally {
             params.forEach(Tensor::zeroGrad);
         }
-        Checkpoints.save(task::save, config.out().resolve(Trainer.FINAL));
+        Checkpoints.save(config.out().resolve(Trainer.FINAL), task::save);
         writeReport();
         err.println("training: done; model in " + config.out().resolve(Trainer.FINAL));
         return history;

@@ -11,23 +11,26 @@ final class ProgressLine {
 
     private final PrintStream err;
     private final boolean terminal;
+    private final long first;
     private final long total;
     private final long start = System.nanoTime();
     private long lastPrinted = Long.MIN_VALUE;
 
-    ProgressLine(PrintStream err, boolean terminal, long total) {
+    /** @param done steps already taken before this process started (a resumed run) */
+    ProgressLine(PrintStream err, boolean terminal, long done, long total) {
         this.err = err;
         this.terminal = terminal;
+        this.first = done + 1;
         this.total = total;
     }
 
     void update(long step, double loss, double tokensPerSecond) {
         long now = System.nanoTime();
         boolean last = step == total;
-        if (!terminal && !last && step != 1 && now - lastPrinted < QUIET_NANOS) return;
+        if (!terminal && !last && step != first && now - lastPrinted < QUIET_NANOS) return;
         lastPrinted = now;
         double elapsed = (now - start) / 1e9;
-        long eta = Math.round(elapsed / step * (total - step));
+        long eta = Math.round(elapsed / (step - first + 1) * (total - step));
         String line = String.format("step %d/%d  loss %.4f  %,.0f tok/s  eta %d:%02d", step, total, loss,
                 tokensPerSecond, eta / 60, eta % 60);
         if (terminal) err.print("\r" + line + (last ? "\n" : ""));

@@ -5,11 +5,13 @@ import dev.lathe.core.Tensor;
 import dev.lathe.core.optim.AdamW;
 import dev.lathe.core.optim.GradClip;
 import dev.lathe.core.optim.LrSchedule;
+import dev.lathe.train.cli.UsageException;
 import dev.lathe.train.data.EpochSampler;
 import dev.lathe.train.report.RunReport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +21,8 @@ import java.util.Map;
  * The loop every trainer shares, Hugging Face Trainer's semantics: seeded shuffled micro-batches, gradient
  * accumulation over {@code gradAccum} of them with the loss normalised over the whole step, global-norm
  * clipping, AdamW with a warmup + decay schedule, one metrics line per step, periodic checkpoints and a final
- * model, and the run's report redrawn at each of them.
+ * model, and the run's report redrawn at each of them. A run can resume from a checkpoint exactly (the same
+ * metrics as the uninterrupted run) and evaluate on held-out rows as it goes.
  *
  * <p>Per optimizer step s (1-based): lr = peak · schedule(s − 1); {@code grad_norm} is the global L2 norm of the
  * accumulated gradient before clipping; {@code learning_rate} is the rate this step used.
@@ -28,6 +31,7 @@ public final class Trainer {
     /** Files and folders of a run. */
     public static final String METRICS = "metrics.jsonl";
     public static final String FINAL = "final";
+    public static final String EVAL_METRICS = "eval_metrics.jsonl";
 
     private final String command;
     private final TrainingConfig config;
@@ -35,6 +39,8 @@ public final class Trainer {
     private final PrintStream err;
     private final boolean terminal;
     private NanPolicy nanPolicy = NanPolicy.STOP;
+    private Path resume;
+    private Evaluation evaluation;
 
     /**
      * @param command the command being run (sft, reward, dpo), the report's title
@@ -56,6 +62,22 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Continues the run saved in {@code checkpoint} (a folder {@link Checkpoints#resumable} accepted): its weights,
+     * optimizer moments and step count, schedule position and sampler position replace the fresh ones, and the
+     * run goes on to the configured total steps.
+     */
+    public Trainer resumeFrom(Path checkpoint) {
+        this.resume = checkpoint;
+        return this;
+    }
+
+    /** Evaluates the model on held-out rows while training, into {@code OUT/eval_metrics.jsonl}. */
+    public Trainer evaluateWith(Evaluation evaluation) {
+        this.evaluation = evaluation;
+        return this;
+    }
+
     /** Trains {@code task} to the end; returns the last step's metrics. */
     public Map<String, Number> run(TrainingTask task) throws IOException {
         Files.createDirectories(config.out());
@@ -63,68 +85,82 @@ public final class Trainer {
         LrSchedule schedule = LrSchedule.named(config.scheduler(), config.warmup(total), total);
         Map<String, Tensor> named = task.namedParameters();
         List<Tensor> params = new ArrayList<>(named.values());
-        EpochSampler sampler = new EpochSampler(task.size(), config.batchSize(), config.seed());
-        var progress = new ProgressLine(err, terminal, total);
         Map<String, Number> last = Map.of();
-        err.printf("training: %d examples, %d steps of %d × %d examples, lr %.3g (%s)%n", task.size(), total,
-                config.gradAccum(), config.batchSize(), config.lr(), config.scheduler());
-        try (AdamW optimizer = Optimizers.adamW(named, config);
-             MetricsLog log = new MetricsLog(config.out().resolve(METRICS), out)) {
-            long tokensSeen = 0;
-            for (long step = 1; step <= total; step++) {
-                long start = System.nanoTime();
-                List<int[]> micro = new ArrayList<>();
-                double normaliser = 0;
-                for (int m = 0; m < config.gradAccum(); m++) {
-                    int[] batch = sampler.next();
-                    micro.add(batch);
-                    for (int i : batch) normaliser += task.normaliserShare(i);
-                }
-                params.forEach(Tensor::zeroGrad);
-                StepMetrics own = new StepMetrics();
-                double loss = 0;
-                long tokens = 0;
-                for (int[] batch : micro) {
-                    try (var s = Scope.open()) {
-                        TrainingTask.MicroStep r = task.accumulate(batch, normaliser, own);
-                        loss += r.loss();
-                        tokens += r.tokens();
+        try (AdamW optimizer = Optimizers.adamW(named, config)) {
+            TrainerState start = resume == null ? null : restore(task, named, optimizer);
+            long done = start == null ? 0 : start.globalStep();
+            EpochSampler sampler = start == null ? new EpochSampler(task.size(), config.batchSize(), config.seed()) : start.sampler();
+            long tokensSeen = start == null ? 0 : start.numTokens();
+            var progress = new ProgressLine(err, terminal, done, total);
+            err.printf("training: %d examples, %d steps of %d × %d examples, lr %.3g (%s)%n", task.size(), total,
+                    config.gradAccum(), config.batchSize(), config.lr(), config.scheduler());
+            try (MetricsLog log = new MetricsLog(config.out().resolve(METRICS), out, done);
+                 MetricsLog evalLog = evaluation == null ? null : new MetricsLog(config.out().resolve(EVAL_METRICS), null, done)) {
+                for (long step = done + 1; step <= total; step++) {
+                    long begin = System.nanoTime();
+                    List<int[]> micro = new ArrayList<>();
+                    double normaliser = 0;
+                    for (int m = 0; m < config.gradAccum(); m++) {
+                        int[] batch = sampler.next();
+                        micro.add(batch);
+                        for (int i : batch) normaliser += task.normaliserShare(i);
                     }
-                }
-                double gradNorm = config.maxGradNorm() > 0
-                        ? GradClip.clipGradNorm(params, config.maxGradNorm())
-                        : GradClip.globalNorm(params);
-                boolean skipped = !Double.isFinite(loss) || !Double.isFinite(gradNorm);
-                if (skipped) {
-                    String culprit = NanPolicy.culprit(loss, named);
-                    if (nanPolicy == NanPolicy.STOP) {
-                        throw new NonFiniteException("step " + step + ": the " + culprit + " is not finite (loss " + loss
-                                + ", grad_norm " + gradNorm + "); --nan-policy skip skips such steps");
-                    }
-                    err.println("step " + step + ": skipped, the " + culprit + " is not finite");
                     params.forEach(Tensor::zeroGrad);
-                }
-                double lr = config.lr() * schedule.factor(step - 1);
-                optimizer.setLr((float) lr);
-                if (!skipped) optimizer.step();
-                tokensSeen += tokens;
-                double tokensPerSecond = tokens / ((System.nanoTime() - start) / 1e9);
+                    StepMetrics own = new StepMetrics();
+                    double loss = 0;
+                    long tokens = 0;
+                    for (int[] batch : micro) {
+                        try (var s = Scope.open()) {
+                            TrainingTask.MicroStep r = task.accumulate(batch, normaliser, own);
+                            loss += r.loss();
+                            tokens += r.tokens();
+                        }
+                    }
+                    double gradNorm = config.maxGradNorm() > 0
+                            ? GradClip.clipGradNorm(params, config.maxGradNorm())
+                            : GradClip.globalNorm(params);
+                    boolean skipped = !Double.isFinite(loss) || !Double.isFinite(gradNorm);
+                    if (skipped) {
+                        String culprit = NanPolicy.culprit(loss, named);
+                        if (nanPolicy == NanPolicy.STOP) {
+                            throw new NonFiniteException("step " + step + ": the " + culprit + " is not finite (loss "
+                                    + loss + ", grad_norm " + gradNorm + "); --nan-policy skip skips such steps");
+                        }
+                        err.println("step " + step + ": skipped, the " + culprit + " is not finite");
+                        params.forEach(Tensor::zeroGrad);
+                    }
+                    double lr = config.lr() * schedule.factor(step - 1);
+                    optimizer.setLr((float) lr);
+                    if (!skipped) optimizer.step();
+                    tokensSeen += tokens;
+                    double tokensPerSecond = tokens / ((System.nanoTime() - begin) / 1e9);
 
-                Map<String, Number> metrics = new LinkedHashMap<>();
-                metrics.put("loss", loss);
-                metrics.put("grad_norm", gradNorm);
-                metrics.put("learning_rate", lr);
-                metrics.put("tokens_per_second", tokensPerSecond);
-                metrics.put("num_tokens", tokensSeen);
-                metrics.put("epoch", sampler.epoch());
-                metrics.putAll(own.values());
-                if (skipped) metrics.put("skipped", 1);
-                log.write(step, metrics);
-                progress.update(step, loss, tokensPerSecond);
-                last = metrics;
-                if (config.saveSteps() > 0 && step % config.saveSteps() == 0) {
-                    Checkpoints.save(task, config.out().resolve("checkpoint-" + step));
-                    writeReport();
+                    Map<String, Number> metrics = new LinkedHashMap<>();
+                    metrics.put("loss", loss);
+                    metrics.put("grad_norm", gradNorm);
+                    metrics.put("learning_rate", lr);
+                    metrics.put("tokens_per_second", tokensPerSecond);
+                    metrics.put("num_tokens", tokensSeen);
+                    metrics.put("epoch", sampler.epoch());
+                    metrics.putAll(own.values());
+                    if (skipped) metrics.put("skipped", 1);
+                    log.write(step, metrics);
+                    progress.update(step, loss, tokensPerSecond);
+                    last = metrics;
+                    if (evaluation != null && evaluation.due(step, total, config.saveSteps())) {
+                        evalLog.write(step, evaluation.run());
+                    }
+                    if (config.saveSteps() > 0 && step % config.saveSteps() == 0) {
+                        var state = TrainerState.of(step, total, tokensSeen, optimizer.stepCount(), config.gradAccum(), sampler);
+                        double nextLr = config.lr() * schedule.factor(step);
+                        Checkpoints.save(config.out().resolve(Checkpoints.PREFIX + step), dir -> {
+                            task.save(dir);
+                            OptimizerState.write(dir, optimizer, named);
+                            state.write(dir, config, nextLr);
+                            CheckpointManifest.write(dir);
+                        });
+                        writeReport();
+                    }
                 }
             }
         } finally {
@@ -134,6 +170,25 @@ public final class Trainer {
         writeReport();
         err.println("training: done; model in " + config.out().resolve(FINAL));
         return last;
+    }
+
+    /**
+     * Loads the checkpoint's weights, moments and state. A checkpoint this run cannot continue (other data or
+     * batch layout, another model) is bad input: a UsageException.
+     */
+    private TrainerState restore(TrainingTask task, Map<String, Tensor> named, AdamW optimizer) {
+        TrainerState state;
+        try {
+            state = TrainerState.read(resume);
+            String mismatch = state.mismatch(task.size(), config);
+            if (mismatch != null) throw new UsageException("cannot resume from " + resume + ": " + mismatch);
+            Checkpoints.loadWeights(resume, named);
+            OptimizerState.read(resume, optimizer, named, state.optimizerSteps());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UsageException("cannot resume from " + resume + ": " + e.getMessage(), e);
+        }
+        err.printf("training: resumed from %s at step %d%n", resume, state.globalStep());
+        return state;
     }
 
     /** Redraws {@code OUT/report.html}; a report that cannot be written is a warning, never the end of training. */

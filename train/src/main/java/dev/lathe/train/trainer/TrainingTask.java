@@ -35,6 +35,14 @@ public interface TrainingTask {
      */
     MicroStep accumulate(int[] examples, double normaliser, StepMetrics metrics);
 
+    /**
+     * The same loss part and metrics as {@link #accumulate} without touching gradients (evaluation). Runs with
+     * autograd off, inside a scope the caller opens and closes around it. Tasks without an evaluation say so.
+     */
+    default double evaluate(int[] examples, double normaliser, StepMetrics metrics) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no evaluation");
+    }
+
     /** Writes the model (and its tokenizer) as a Hugging Face folder {@code dir}, which does not exist yet. */
     void save(Path dir) throws IOException;
 
