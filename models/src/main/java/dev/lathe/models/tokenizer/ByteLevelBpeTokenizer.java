@@ -13,9 +13,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * GPT-2's byte-level BPE tokenizer: added tokens ({@code <|endoftext|>}, ...) are cut out of the text first; the
- * rest is split by {@link Gpt2PreTokenizer}, each piece's UTF-8 bytes become the 256 byte symbols of
- * {@link ByteUnicode}'s alphabet, and {@link BpeMerges} joins them. Ids equal Hugging Face's GPT-2 tokenizer's.
+ * A byte-level BPE tokenizer (GPT-2's, and today's tokenizer.json ones: Qwen's, Llama 3's): added tokens
+ * ({@code <|endoftext|>}, {@code <|im_start|>}, ...) are cut out of the text first, whole; the text between them
+ * is normalized ({@link TextNormalizer}, e.g. NFC; none for GPT-2) and split by a {@link PreTokenizer}
+ * ({@link Gpt2PreTokenizer} for GPT-2, a {@link RegexSplit} for Qwen); each piece's UTF-8 bytes become the 256
+ * byte symbols of {@link ByteUnicode}'s alphabet, and {@link BpeMerges} joins them (with {@code ignore_merges},
+ * a piece that is itself a token is taken whole first). Ids equal Hugging Face's tokenizers'. The model
+ * directory's {@link TokenizerConfig} (EOS, padding, chat template) travels with it.
  * <p>
  * Encoded pieces are cached per word (up to a bound, like Hugging Face's cache: once full, nothing more is
  * added), so repeated words skip BPE. Instances are immutable apart from that concurrent cache: encode and
@@ -35,6 +39,10 @@ public final class ByteLevelBpeTokenizer {
     private final SpecialTokens specials;
     private final Map<String, Integer> addedTokens;
     private final int cacheCapacity;
+    private final TextNormalizer normalizer;
+    private final PreTokenizer preTokenizer;
+    private final boolean ignoreMerges;
+    private final TokenizerConfig config;
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
     /**
@@ -45,6 +53,22 @@ public final class ByteLevelBpeTokenizer {
      */
     ByteLevelBpeTokenizer(Map<String, Integer> vocab, List<String[]> mergePairs, Map<String, Integer> addedTokens,
             int cacheCapacity) {
+        this(vocab, mergePairs, addedTokens, cacheCapacity, null, PreTokenizer.gpt2(), false, TokenizerConfig.NONE);
+    }
+
+    /**
+     * @param normalizer applied to the text between added tokens, or null for none
+     * @param preTokenizer splits the normalized text into the pieces BPE encodes
+     * @param ignoreMerges a piece that is a token of {@code vocab} becomes that token without BPE
+     * @param config the model directory's EOS, padding and chat template
+     */
+    ByteLevelBpeTokenizer(Map<String, Integer> vocab, List<String[]> mergePairs, Map<String, Integer> addedTokens,
+            int cacheCapacity, TextNormalizer normalizer, PreTokenizer preTokenizer, boolean ignoreMerges,
+            TokenizerConfig config) {
+        this.normalizer = normalizer;
+        this.preTokenizer = preTokenizer;
+        this.ignoreMerges = ignoreMerges;
+        this.config = config;
         Map<String, Integer> all = new HashMap<>(vocab);
         all.putAll(addedTokens);
         int maxId = -1;
@@ -87,6 +111,23 @@ public final class ByteLevelBpeTokenizer {
         this.cacheCapacity = cacheCapacity;
     }
 
+    /** {@code from}'s tables (shared: they are immutable) with another cache capacity and config. */
+    private ByteLevelBpeTokenizer(ByteLevelBpeTokenizer from, int cacheCapacity, TokenizerConfig config) {
+        if (cacheCapacity < 0) throw new IllegalArgumentException("cache capacity must be >= 0");
+        tokenToId = from.tokenToId;
+        idToToken = from.idToToken;
+        added = from.added;
+        System.arraycopy(from.byteIds, 0, byteIds, 0, 256);
+        merges = from.merges;
+        specials = from.specials;
+        addedTokens = from.addedTokens;
+        normalizer = from.normalizer;
+        preTokenizer = from.preTokenizer;
+        ignoreMerges = from.ignoreMerges;
+        this.cacheCapacity = cacheCapacity;
+        this.config = config;
+    }
+
     private static int vocabId(Map<String, Integer> vocab, String token, int rank) {
         Integer id = vocab.get(token);
         if (id == null) {
@@ -108,11 +149,30 @@ public final class ByteLevelBpeTokenizer {
         return TokenizerFiles.readTokenizerJson(file);
     }
 
-    /** Loads {@code dir/tokenizer.json} when it exists, else {@code dir/vocab.json} + {@code dir/merges.txt}. */
+    /**
+     * Loads {@code dir/tokenizer.json} when it exists, else {@code dir/vocab.json} + {@code dir/merges.txt}, with
+     * the {@link TokenizerConfig} of {@code dir} (tokenizer_config.json, generation_config.json) when it has one.
+     */
     public static ByteLevelBpeTokenizer fromDirectory(Path dir) {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not a directory");
         Path json = dir.resolve(TokenizerFiles.TOKENIZER_JSON);
-        return Files.exists(json) ? fromTokenizerJson(json) : fromVocabAndMerges(dir);
+        ByteLevelBpeTokenizer tokenizer = Files.exists(json) ? fromTokenizerJson(json) : fromVocabAndMerges(dir);
+        return tokenizer.withConfig(TokenizerConfig.read(dir));
+    }
+
+    /** The same tokenizer with {@code config}'s EOS, padding and chat template. */
+    public ByteLevelBpeTokenizer withConfig(TokenizerConfig config) {
+        for (String token : new String[] {config.eosToken(), config.padToken()}) {
+            if (token != null && tokenToId(token) < 0) {
+                throw new IllegalArgumentException("the special token '" + token + "' is not in the vocabulary");
+            }
+        }
+        return new ByteLevelBpeTokenizer(this, cacheCapacity, config);
+    }
+
+    /** The EOS, padding and chat template of the model directory (all unset when it has none). */
+    public TokenizerConfig config() {
+        return config;
     }
 
     /**
@@ -126,34 +186,108 @@ public final class ByteLevelBpeTokenizer {
 
     /** The same tokenizer with an encode cache of {@code capacity} words (0: none). */
     public ByteLevelBpeTokenizer withCacheCapacity(int capacity) {
-        return new ByteLevelBpeTokenizer(vocab(), mergePairs(), addedTokens, capacity);
+        return new ByteLevelBpeTokenizer(this, capacity, config);
     }
 
     /** Token ids of {@code text}, exactly its tokens: no BOS or EOS is added. */
     public int[] encode(String text) {
-        int[] out = new int[Math.max(16, text.length() / 3)];
-        int size = 0;
-        int[] search = specials.newSearch();
-        int pos = 0;
-        while (pos < text.length()) {
-            int t = specials.count() == 0 ? -1 : specials.next(text, pos, search);
-            int segmentEnd = t < 0 ? text.length() : search[t];
-            for (int i = pos; i < segmentEnd; ) {
-                int j = Gpt2PreTokenizer.pieceEnd(text, i, segmentEnd);
-                int[] word = encodeWord(text.substring(i, j));
-                if (size + word.length > out.length) {
-                    out = Arrays.copyOf(out, Math.max(2 * out.length, size + word.length));
-                }
-                System.arraycopy(word, 0, out, size, word.length);
-                size += word.length;
-                i = j;
+        return new TokenBuffer(text, false).encode().ids();
+    }
+
+    /** Token ids of {@code text} (as {@link #encode}) with the character range each token came from. */
+    public Encoding encodeWithOffsets(String text) {
+        return new TokenBuffer(text, true).encode();
+    }
+
+    /** The tokens of one text as they are produced, with their offsets when asked for. */
+    private final class TokenBuffer {
+        private final String text;
+        private final boolean offsets;
+        private int[] ids, starts, ends;
+        private int size;
+
+        TokenBuffer(String text, boolean offsets) {
+            this.text = text;
+            this.offsets = offsets;
+            ids = new int[Math.max(16, text.length() / 3)];
+            if (offsets) {
+                starts = new int[ids.length];
+                ends = new int[ids.length];
             }
-            if (t < 0) break;
-            if (size == out.length) out = Arrays.copyOf(out, 2 * out.length);
-            out[size++] = specials.id(t);
-            pos = segmentEnd + specials.content(t).length();
         }
-        return Arrays.copyOf(out, size);
+
+        Encoding encode() {
+            int[] search = specials.newSearch();
+            int pos = 0;
+            while (pos < text.length()) {
+                int t = specials.count() == 0 ? -1 : specials.next(text, pos, search);
+                int segmentEnd = t < 0 ? text.length() : search[t];
+                if (segmentEnd > pos) segment(pos, segmentEnd);
+                if (t < 0) break;
+                add(specials.id(t), segmentEnd, segmentEnd + specials.content(t).length());
+                pos = segmentEnd + specials.content(t).length();
+            }
+            return offsets ? new Encoding(Arrays.copyOf(ids, size), Arrays.copyOf(starts, size),
+                    Arrays.copyOf(ends, size)) : new Encoding(Arrays.copyOf(ids, size), new int[size], new int[size]);
+        }
+
+        /** The text between added tokens: normalized, pre-tokenized, each piece BPE-encoded. */
+        private void segment(int from, int to) {
+            String segment = text.substring(from, to);
+            if (normalizer == null || normalizer.leavesUnchanged(segment)) {
+                preTokenizer.split(segment, 0, segment.length(), (s, e) -> piece(segment, s, e, from, null));
+                return;
+            }
+            NormalizedText normalized = NormalizedText.of(segment, normalizer);
+            String norm = normalized.text();
+            preTokenizer.split(norm, 0, norm.length(), (s, e) -> piece(norm, s, e, from, normalized));
+        }
+
+        /** One piece {@code source[s, e)}; offsets map back through {@code normalized} (null: source is the text). */
+        private void piece(String source, int s, int e, int base, NormalizedText normalized) {
+            int[] word = encodeWord(source.substring(s, e));
+            if (!offsets) {
+                for (int id : word) add(id, 0, 0);
+                return;
+            }
+            int c = s, byteInChar = 0; // walk the piece's code points alongside the tokens' bytes
+            for (int id : word) {
+                int start = c, bytes = idToToken[id].length(); // one alphabet symbol per byte
+                while (bytes > 0) {
+                    int cp = source.codePointAt(c), len = utf8Length(cp);
+                    int take = Math.min(bytes, len - byteInChar);
+                    bytes -= take;
+                    byteInChar += take;
+                    if (byteInChar == len) {
+                        c += Character.charCount(cp);
+                        byteInChar = 0;
+                    }
+                }
+                int end = byteInChar > 0 ? c + Character.charCount(source.codePointAt(c)) : c;
+                if (normalized == null) add(id, base + start, base + end);
+                else add(id, base + normalized.originalStart(start), base + normalized.originalEnd(end));
+            }
+        }
+
+        private void add(int id, int start, int end) {
+            if (size == ids.length) {
+                ids = Arrays.copyOf(ids, 2 * size);
+                if (offsets) {
+                    starts = Arrays.copyOf(starts, 2 * size);
+                    ends = Arrays.copyOf(ends, 2 * size);
+                }
+            }
+            ids[size] = id;
+            if (offsets) {
+                starts[size] = start;
+                ends[size] = end;
+            }
+            size++;
+        }
+    }
+
+    private static int utf8Length(int cp) {
+        return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     }
 
     /** BPE of one pre-tokenized piece; the returned array is shared with the cache and must not be changed. */
@@ -161,9 +295,14 @@ public final class ByteLevelBpeTokenizer {
         int[] ids = cache.get(word);
         if (ids != null) return ids;
         byte[] bytes = word.getBytes(StandardCharsets.UTF_8);
-        int[] symbols = new int[bytes.length];
-        for (int i = 0; i < bytes.length; i++) symbols[i] = byteIds[bytes[i] & 0xFF];
-        ids = Arrays.copyOf(symbols, merges.apply(symbols, symbols.length));
+        int whole = ignoreMerges ? tokenToId(ByteUnicode.encode(bytes)) : -1;
+        if (whole >= 0 && !added[whole]) {
+            ids = new int[] {whole};
+        } else {
+            int[] symbols = new int[bytes.length];
+            for (int i = 0; i < bytes.length; i++) symbols[i] = byteIds[bytes[i] & 0xFF];
+            ids = Arrays.copyOf(symbols, merges.apply(symbols, symbols.length));
+        }
         if (cache.size() < cacheCapacity) cache.putIfAbsent(word, ids);
         return ids;
     }
@@ -207,9 +346,17 @@ public final class ByteLevelBpeTokenizer {
         return idToToken.length;
     }
 
-    /** Id of {@code <|endoftext|>}, or -1 when the vocabulary has none. */
+    /**
+     * Id of the EOS token: the model directory's ({@code eos_token} of tokenizer_config.json, e.g. Qwen's
+     * {@code <|im_end|>}), else {@code <|endoftext|>}; -1 when the vocabulary has neither.
+     */
     public int eosTokenId() {
-        return tokenToId(END_OF_TEXT);
+        return tokenToId(config.eosToken() != null ? config.eosToken() : END_OF_TEXT);
+    }
+
+    /** Id of the padding token of tokenizer_config.json, else {@link #eosTokenId()} (GPT-2's convention). */
+    public int padTokenId() {
+        return config.padToken() != null ? tokenToId(config.padToken()) : eosTokenId();
     }
 
     /** Id of a token string (byte alphabet, or an added token's text), or -1 when it is not in the vocabulary. */
@@ -243,13 +390,5 @@ public final class ByteLevelBpeTokenizer {
         Map<String, Integer> v = new LinkedHashMap<>();
         for (int id = 0; id < idToToken.length; id++) if (idToToken[id] != null) v.put(idToToken[id], id);
         return v;
-    }
-
-    private List<String[]> mergePairs() {
-        List<String[]> pairs = new ArrayList<>(merges.size());
-        for (int r = 0; r < merges.size(); r++) {
-            pairs.add(new String[] {idToToken[merges.left(r)], idToToken[merges.right(r)]});
-        }
-        return pairs;
     }
 }

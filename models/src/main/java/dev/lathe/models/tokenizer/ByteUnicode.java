@@ -45,6 +45,13 @@ public final class ByteUnicode {
         return BYTE_TO_CHAR[b & 0xFF];
     }
 
+    /** {@code bytes} spelled in the table's characters: the token string of those bytes. */
+    public static String encode(byte[] bytes) {
+        char[] chars = new char[bytes.length];
+        for (int i = 0; i < bytes.length; i++) chars[i] = BYTE_TO_CHAR[bytes[i] & 0xFF];
+        return new String(chars);
+    }
+
     /** The byte a table character stands for, or -1 when {@code c} is not in the table. */
     public static int byteOf(char c) {
         return c < CHAR_LIMIT ? CHAR_TO_BYTE[c] : -1;

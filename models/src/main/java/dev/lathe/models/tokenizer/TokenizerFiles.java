@@ -62,16 +62,16 @@ final class TokenizerFiles {
             throw bad(file, "model type " + model.get("type") + " is not BPE");
         }
         requireUnset(file, model, "dropout", "continuing_subword_prefix", "end_of_word_suffix");
-        if (model.path("ignore_merges").asBoolean(false)) throw bad(file, "\"ignore_merges\": true is not supported");
-        requireUnset(file, root, "normalizer");
-        JsonNode pre = root.path("pre_tokenizer");
-        if (!pre.path("type").asText().equals("ByteLevel")) {
-            throw bad(file, "the pre-tokenizer must be ByteLevel (GPT-2's), found " + pre.path("type"));
+        if (model.path("byte_fallback").asBoolean(false)) throw bad(file, "\"byte_fallback\": true is not supported");
+        boolean ignoreMerges = model.path("ignore_merges").asBoolean(false);
+        TextNormalizer normalizer;
+        PreTokenizer preTokenizer;
+        try {
+            normalizer = TokenizerJsonSteps.normalizer(root.path("normalizer"));
+            preTokenizer = TokenizerJsonSteps.preTokenizer(root.path("pre_tokenizer"));
+        } catch (IllegalArgumentException e) {
+            throw bad(file, e.getMessage());
         }
-        if (pre.path("add_prefix_space").asBoolean(false)) {
-            throw bad(file, "\"add_prefix_space\": true is not supported");
-        }
-        if (!pre.path("use_regex").asBoolean(true)) throw bad(file, "\"use_regex\": false is not supported");
 
         Map<String, Integer> vocab = idMap(model.path("vocab"), file, "model.vocab");
         List<String[]> merges = new ArrayList<>();
@@ -98,9 +98,19 @@ final class TokenizerFiles {
             if (!t.path("content").isTextual() || !isId(t.path("id"))) {
                 throw bad(file, "added_tokens[" + i + "] needs a string \"content\" and an integer \"id\" in [0, " + MAX_ID + ")");
             }
+            for (String flag : new String[] {"lstrip", "rstrip", "single_word"}) {
+                if (t.path(flag).asBoolean(false)) {
+                    throw bad(file, "added_tokens[" + i + "]: \"" + flag + "\": true is not supported");
+                }
+            }
             added.put(t.get("content").asText(), t.get("id").asInt());
         }
-        return build(vocab, merges, added, file);
+        try {
+            return new ByteLevelBpeTokenizer(vocab, merges, added, ByteLevelBpeTokenizer.DEFAULT_CACHE_CAPACITY,
+                    normalizer, preTokenizer, ignoreMerges, TokenizerConfig.NONE);
+        } catch (IllegalArgumentException e) {
+            throw bad(file, e.getMessage());
+        }
     }
 
     /** Writes vocab.json, merges.txt and, for added tokens other than {@code <|endoftext|>}, added_tokens.json. */

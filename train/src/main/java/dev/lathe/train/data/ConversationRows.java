@@ -10,7 +10,7 @@ import java.util.List;
  * TRL's conversational fields: lists of {@code {"role", "content"}} messages with a role of system, user or
  * assistant and a string content. Every problem is a {@link UsageException} naming the file, line and field.
  */
-final class ConversationRows {
+public final class ConversationRows {
     private ConversationRows() {}
 
     /** Whether any of {@code fields} holds a list, i.e. the row is conversational rather than plain text. */
@@ -20,7 +20,7 @@ final class ConversationRows {
     }
 
     /** The messages of {@code field}: a non-empty list. */
-    static List<ChatMessage> messages(JsonlFile.Row row, String field) {
+    public static List<ChatMessage> messages(JsonlFile.Row row, String field) {
         JsonNode list = row.json().path(field);
         if (!list.isArray()) {
             throw error(row, "expected \"" + field + "\" to be a list of {\"role\", \"content\"} messages, got "

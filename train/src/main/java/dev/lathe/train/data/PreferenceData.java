@@ -58,17 +58,24 @@ public final class PreferenceData {
 
     private PreferenceData() {}
 
-    /** Every row of {@code file} with the ChatML template, in order, and how many pairs truncation shortened. */
+    /**
+     * Every row of {@code file} with the model's own chat template when its directory ships one, else ChatML, in
+     * order, and how many pairs truncation shortened.
+     */
     public static TokenizedRows<PreferenceExample> load(Path file, ByteLevelBpeTokenizer tokenizer, Truncation truncation)
             throws IOException {
-        return load(file, tokenizer, ChatTemplate.chatMl(), truncation);
+        return load(file, tokenizer, ChatTokenizer.forTokenizer(tokenizer), truncation);
     }
 
     /** Every row of {@code file}, conversations rendered with {@code template}; no rows is a usage error. */
     public static TokenizedRows<PreferenceExample> load(Path file, ByteLevelBpeTokenizer tokenizer, ChatTemplate template,
             Truncation truncation) throws IOException {
+        return load(file, tokenizer, new ChatTokenizer(template, tokenizer), truncation);
+    }
+
+    private static TokenizedRows<PreferenceExample> load(Path file, ByteLevelBpeTokenizer tokenizer, ChatTokenizer chat,
+            Truncation truncation) throws IOException {
         List<PreferenceExample> out = new ArrayList<>();
-        ChatTokenizer chat = new ChatTokenizer(template, tokenizer);
         int[] truncated = {0, 0}; // count, first line
         JsonlFile.forEach(file, row -> {
             Pair ids = ConversationRows.isConversational(row, "prompt", "chosen", "rejected")
@@ -125,7 +132,7 @@ public final class PreferenceData {
         }
         requireAnswer(row, "chosen", chosen);
         requireAnswer(row, "rejected", rejected);
-        return new Pair(chat.prompt(prompt), chat.continuation(chosen), chat.continuation(rejected));
+        return new Pair(chat.prompt(prompt), chat.continuation(prompt, chosen), chat.continuation(prompt, rejected));
     }
 
     /** A completion follows the generation prompt, so it starts with the assistant's message. */

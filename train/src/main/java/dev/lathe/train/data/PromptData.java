@@ -19,13 +19,14 @@ public final class PromptData {
     private PromptData() {}
 
     /**
-     * Every row of {@code file} with the ChatML template; with {@code needAnswer}, a row without a string
+     * Every row of {@code file}, conversational prompts through the model's own chat template when its directory
+     * ships one, else ChatML; with {@code needAnswer}, a row without a string
      * "answer" is a usage error naming the file and line.
      */
     public static TokenizedRows<PromptExample> load(Path file, ByteLevelBpeTokenizer tok, int maxPromptLength,
                                                     boolean needAnswer) throws IOException {
         if (maxPromptLength < 1) throw new IllegalArgumentException("max prompt length must be >= 1, got " + maxPromptLength);
-        ChatTokenizer chat = new ChatTokenizer(ChatTemplate.chatMl(), tok);
+        ChatTokenizer chat = ChatTokenizer.forTokenizer(tok);
         List<PromptExample> rows = new ArrayList<>();
         int[] truncated = {0};
         JsonlFile.forEach(file, row -> {

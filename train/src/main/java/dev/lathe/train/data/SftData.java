@@ -25,16 +25,23 @@ import java.util.List;
 public final class SftData {
     private SftData() {}
 
-    /** Every row of {@code file} with the ChatML template; bad rows are usage errors naming the file, line and field. */
+    /**
+     * Every row of {@code file}, conversations through the model's own chat template when its directory ships one,
+     * else ChatML; bad rows are usage errors naming the file, line and field.
+     */
     public static TokenizedRows<SftExample> load(Path file, ByteLevelBpeTokenizer tok, int maxLength) throws IOException {
-        return load(file, tok, ChatTemplate.chatMl(), maxLength);
+        return load(file, tok, ChatTokenizer.forTokenizer(tok), maxLength);
     }
 
     /** Every row of {@code file}, conversations rendered with {@code template}. */
     public static TokenizedRows<SftExample> load(Path file, ByteLevelBpeTokenizer tok, ChatTemplate template, int maxLength)
             throws IOException {
+        return load(file, tok, new ChatTokenizer(template, tok), maxLength);
+    }
+
+    private static TokenizedRows<SftExample> load(Path file, ByteLevelBpeTokenizer tok, ChatTokenizer chat, int maxLength)
+            throws IOException {
         if (maxLength < 2) throw new IllegalArgumentException("max length must be at least 2, got " + maxLength);
-        ChatTokenizer chat = new ChatTokenizer(template, tok);
         List<SftExample> rows = new ArrayList<>();
         int[] truncated = {0, 0}; // count, first line
         JsonlFile.forEach(file, row -> {

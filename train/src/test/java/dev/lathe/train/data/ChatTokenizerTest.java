@@ -65,14 +65,14 @@ class ChatTokenizerTest {
     void aPromptEndsWithTheGenerationPromptAndAnAnswerWithItsEndOfTurn() {
         List<ChatMessage> prompt = TWO_TURNS.subList(0, 2);
         assertEquals(CHAT.render(prompt) + "<|im_start|>assistant\n", TOK.decode(CHAT.prompt(prompt)));
-        assertEquals("Hello! How can I help?<|im_end|>", TOK.decode(CHAT.continuation(List.of(TWO_TURNS.get(2)))));
+        assertEquals("Hello! How can I help?<|im_end|>", TOK.decode(CHAT.continuation(TWO_TURNS.subList(0, 2), List.of(TWO_TURNS.get(2)))));
         assertEquals("Hello! How can I help?<|im_end|>\n<|im_start|>user\nSay 日本 twice<|im_end|>\n"
-                + "<|im_start|>assistant\n 日本 日本 🙂\n<|im_end|>", TOK.decode(CHAT.continuation(TWO_TURNS.subList(2, 5))));
+                + "<|im_start|>assistant\n 日本 日本 🙂\n<|im_end|>", TOK.decode(CHAT.continuation(TWO_TURNS.subList(0, 2), TWO_TURNS.subList(2, 5))));
         // Prompt + answer is the whole conversation's ids less its final newline.
         int[] whole = CHAT.conversation(TWO_TURNS.subList(0, 3), 0).ids();
         assertArrayEquals(Arrays.copyOf(whole, whole.length - 1),
-                concat(CHAT.prompt(prompt), CHAT.continuation(List.of(TWO_TURNS.get(2)))));
-        assertThrows(IllegalArgumentException.class, () -> CHAT.continuation(List.of(TWO_TURNS.get(1))));
+                concat(CHAT.prompt(prompt), CHAT.continuation(TWO_TURNS.subList(0, 2), List.of(TWO_TURNS.get(2)))));
+        assertThrows(IllegalArgumentException.class, () -> CHAT.continuation(TWO_TURNS.subList(0, 1), List.of(TWO_TURNS.get(1))));
     }
 
     /** The decoded text of every maximal run of trained tokens. */
