@@ -57,6 +57,11 @@ public interface CausalLm extends AutoCloseable {
     /** Frees every parameter's gradient. */
     void zeroGrad();
 
+    /** Training mode (dropout active where enabled) or evaluation mode, PyTorch's {@code model.train(on)}. */
+    void train(boolean on);
+
+    boolean isTraining();
+
     /** Writes the model as a Hugging Face checkpoint folder, weights stored as {@code dtype}. */
     void save(Path dir, DType dtype) throws IOException;
 

@@ -1,7 +1,7 @@
 package dev.lathe.models.gpt2;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
@@ -31,8 +31,8 @@ class Gpt2DropoutTest {
             float[][] train = forwardAndGradient(model);
             model.eval();
             float[][] eval = forwardAndGradient(model);
-            assertArrayEquals(eval[0], train[0], "hidden states");
-            assertArrayEquals(eval[1], train[1], "wte gradient");
+            assertArrayEquals(eval[0], train[0], SAME, "hidden states");
+            assertArrayEquals(eval[1], train[1], SAME, "wte gradient");
         }
     }
 
@@ -42,13 +42,22 @@ class Gpt2DropoutTest {
             float[] plain = forwardAndGradient(model)[0]; // dropout off by default
             Dropout.enableAll(model, 0.1f, 7L);
             float[] first = forwardAndGradient(model)[0], second = forwardAndGradient(model)[0];
-            assertFalse(java.util.Arrays.equals(plain, first), "p = 0.1 changes a train-mode forward");
-            assertFalse(java.util.Arrays.equals(first, second), "each forward draws fresh masks");
+            assertTrue(maxAbsDiff(plain, first) > 1e-3, "p = 0.1 changes a train-mode forward");
+            assertTrue(maxAbsDiff(first, second) > 1e-3, "each forward draws fresh masks");
             Dropout.enableAll(model, 0.1f, 7L);
-            assertArrayEquals(first, forwardAndGradient(model)[0], "the same seed draws the same masks");
+            assertArrayEquals(first, forwardAndGradient(model)[0], SAME, "the same seed draws the same masks");
             model.eval();
-            assertArrayEquals(plain, forwardAndGradient(model)[0], "evaluation mode drops nothing");
+            assertArrayEquals(plain, forwardAndGradient(model)[0], SAME, "evaluation mode drops nothing");
         }
+    }
+
+    /** Equal up to float rounding of a reordered sum; a dropped or rescaled unit moves values far more. */
+    private static final float SAME = 1e-5f;
+
+    private static double maxAbsDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+        return m;
     }
 
     /** {hidden states, wte's gradient of Σ hidden ⊙ G} of a fixed right-padded batch. */

@@ -1,8 +1,10 @@
 package dev.lathe.train.cli;
 
 import dev.lathe.core.DType;
+import dev.lathe.models.CausalLm;
 import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.gpt2.Gpt2RewardModel;
+import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.data.PromptExample;
 import dev.lathe.train.grpo.GrpoConfig;
@@ -10,6 +12,7 @@ import dev.lathe.train.grpo.GrpoTask;
 import dev.lathe.train.rollout.CompletionScorer;
 import dev.lathe.train.rollout.RewardModelScorer;
 import dev.lathe.train.rollout.VerifiableRewards;
+import dev.lathe.train.trainer.ModelSaver;
 import dev.lathe.train.trainer.OnlineTrainer;
 import dev.lathe.train.trainer.TrainingConfig;
 import java.io.PrintStream;
@@ -37,14 +40,17 @@ public final class GrpoCommand implements Command {
                 assistant's header), plus {"answer"} for exact-answer. One step: --num-generations completions of
                 each of --batch-size prompts (stop at eos), a reward each, advantages (r − group mean) / (group std
                 + 1e-4), and one AdamW update of the clipped surrogate + beta · k3 KL to the frozen reference, log-probs
-                from logits / temperature.
+                from logits / temperature. Generation, rewards and the reference run in evaluation mode (no
+                --dropout), the update in training mode. With --lora-rank the policy trains adapters and OUT/final/
+                and checkpoints hold adapter files.
                 Writes OUT/metrics.jsonl (per step, also on stdout: step, loss, grad_norm, learning_rate,
                 tokens_per_second, num_tokens, episode, epoch, reward, reward_std, frac_reward_zero_std,
                 completion_length, kl, clip_ratio), OUT/report.html, OUT/checkpoint-N/ and OUT/final/.
                   --reward-model DIR        GPT2ForSequenceClassification with one label, frozen
                   --reward-fn NAME          exact-answer (1 if the completion's trimmed text equals the row's
                                             "answer") | regex:PATTERN (1 if the completion contains a match)
-                  --ref-model DIR           frozen reference (default: a second copy of --model; none if beta is 0)
+                  --ref-model DIR           frozen reference (default: a second copy of --model; with
+                                            --lora-rank, the policy with its adapters switched off; none if beta is 0)
                   --num-generations 8       completions per prompt (>= 2)
                   --beta 0.04               weight of the KL to the reference
                   --epsilon 0.2             ratio clip
@@ -54,7 +60,7 @@ public final class GrpoCommand implements Command {
                   --loss-type grpo          grpo (per-completion token mean) | bnpo (batch token mean) |
                                             dr_grpo (token sum / (completions · max completion length))
                   --scale-rewards true      divide by the group std (false: only centre)
-                """ + OnlineFlags.usage("1e-6");
+                """ + OnlineFlags.usage("1e-6") + LoraFlags.USAGE;
     }
 
     @Override
@@ -65,10 +71,12 @@ public final class GrpoCommand implements Command {
         if (hasModel == hasFn) throw new UsageException("give exactly one of --reward-model DIR and --reward-fn NAME");
         Path rewardDir = hasModel ? ModelDirs.requireDir(args.string("reward-model", null)) : null;
         String rewardFn = args.string("reward-fn", null);
-        Path refDir = args.has("ref-model") ? ModelDirs.requireDir(args.string("ref-model", null)) : dir;
+        Path refDir = args.has("ref-model") ? ModelDirs.requireDir(args.string("ref-model", null)) : null;
         Path data = TrainingFlags.data(args);
         GrpoConfig grpo = config(args);
         TrainingConfig config = OnlineFlags.training(args);
+        LoraFlags.Settings lora = LoraFlags.read(args, dir);
+        float dropout = TrainingFlags.dropout(args);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         try (Gpt2Model policy = ModelDirs.gpt2(dir)) {
             int maxPrompt = OnlineFlags.maxPromptLength(args, policy, grpo.maxCompletionLength(), "--max-completion-length");
@@ -83,15 +91,20 @@ public final class GrpoCommand implements Command {
             }
             boolean needAnswer = rewardFn != null && VerifiableRewards.needsAnswer(rewardFn);
             List<PromptExample> prompts = OnlineFlags.prompts(data, tokenizer, maxPrompt, needAnswer, config.batchSize(), name(), err);
-            try (Gpt2Model reference = grpo.beta() == 0 ? null : OnlineFlags.reference(refDir, policy);
+            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), policy, config.seed(), err);
+            try (CausalLm reference = grpo.beta() == 0 ? null : OnlineFlags.reference(refDir, dir, policy, adapters);
                  Gpt2RewardModel reward = rewardDir == null ? null : OnlineFlags.rewardModel(rewardDir, policy, "reward-model")) {
                 CompletionScorer scorer = reward != null ? new RewardModelScorer(reward) : fn;
                 err.printf("grpo: policy %s (%,d parameters), reference %s, reward %s%n", dir, policy.parameterCount(),
-                        reference == null ? "none (beta 0)" : refDir, reward != null ? rewardDir : rewardFn);
+                        reference == null ? "none (beta 0)" : OnlineFlags.describe(refDir, dir, adapters),
+                        reward != null ? rewardDir : rewardFn);
+                TrainingFlags.applyDropout(dropout, policy, config.seed(), err);
                 int eos = tokenizer.eosTokenId();
                 Integer pad = policy.config().padTokenId();
+                ModelSaver saver = adapters == null ? target -> policy.save(target, DType.F32, dir)
+                        : target -> adapters.save(target, dir);
                 var task = new GrpoTask(policy, reference, scorer, prompts, grpo, eos, pad != null ? pad : eos,
-                        config.seed(), target -> policy.save(target, DType.F32, dir));
+                        config.seed(), saver);
                 new OnlineTrainer(name(), config, out, err, System.console() != null).run(task);
             }
         }

@@ -3,6 +3,8 @@ package dev.lathe.train.cli;
 import dev.lathe.models.CausalLm;
 import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.gpt2.Gpt2RewardModel;
+import dev.lathe.models.lora.AdaptersOffModel;
+import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.data.PromptData;
 import dev.lathe.train.data.PromptExample;
@@ -86,9 +88,25 @@ final class OnlineFlags {
         return max;
     }
 
-    /** A frozen copy of a policy from {@code dir}, checked to share its vocabulary. */
-    static Gpt2Model reference(Path dir, CausalLm policy) {
+    /**
+     * The frozen reference, in evaluation mode: the model in {@code refDir} if given, else the policy with its
+     * adapters switched off under LoRA (no second copy of the weights), else a copy of {@code policyDir}.
+     */
+    static CausalLm reference(Path refDir, Path policyDir, CausalLm policy, LoraModel adapters) {
+        if (refDir == null && adapters != null) return new AdaptersOffModel(policy, adapters);
+        return reference(refDir != null ? refDir : policyDir, policy);
+    }
+
+    /** How {@link #reference(Path, Path, CausalLm, LoraModel)} chose the reference, for the log. */
+    static String describe(Path refDir, Path policyDir, LoraModel adapters) {
+        if (refDir != null) return refDir.toString();
+        return adapters != null ? "the policy with its adapters switched off" : "a frozen copy of " + policyDir;
+    }
+
+    /** A frozen copy of a policy from {@code dir} in evaluation mode, checked to share its vocabulary. */
+    private static Gpt2Model reference(Path dir, CausalLm policy) {
         Gpt2Model reference = ModelDirs.gpt2(dir);
+        reference.eval();
         if (reference.config().vocabSize() != policy.config().vocabSize()) {
             reference.close();
             throw new UsageException(dir + ": the reference model has a vocabulary of " + reference.config().vocabSize()
@@ -97,7 +115,7 @@ final class OnlineFlags {
         return reference;
     }
 
-    /** A one-label GPT2ForSequenceClassification from {@code dir} sharing the policy's vocabulary. */
+    /** A one-label GPT2ForSequenceClassification from {@code dir} sharing the policy's vocabulary, in evaluation mode. */
     static Gpt2RewardModel rewardModel(Path dir, CausalLm policy, String flag) {
         Gpt2RewardModel model;
         try {
@@ -111,6 +129,7 @@ final class OnlineFlags {
                 throw new IllegalArgumentException(dir + " has a vocabulary of " + model.config().vocabSize()
                         + " tokens, the policy's has " + policy.config().vocabSize());
             }
+            model.eval();
             return model;
         } catch (IllegalArgumentException e) {
             model.close();

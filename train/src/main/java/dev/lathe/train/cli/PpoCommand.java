@@ -2,13 +2,16 @@ package dev.lathe.train.cli;
 
 import dev.lathe.core.DType;
 import dev.lathe.kernels.KlEstimator;
+import dev.lathe.models.CausalLm;
 import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.gpt2.Gpt2RewardModel;
+import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.data.PromptExample;
 import dev.lathe.train.ppo.PpoConfig;
 import dev.lathe.train.ppo.PpoTask;
 import dev.lathe.train.rollout.RewardModelScorer;
+import dev.lathe.train.trainer.ModelSaver;
 import dev.lathe.train.trainer.OnlineTrainer;
 import dev.lathe.train.trainer.TrainingConfig;
 import java.io.PrintStream;
@@ -44,7 +47,10 @@ public final class PpoCommand implements Command {
                 the score on the last response token, GAE advantages (whitened) and returns; then
                 --num-ppo-epochs passes of --num-mini-batches mini-batches, each one AdamW update of the policy and
                 the value model together on the clipped policy loss + vf_coef · clipped value loss. The learning
-                rate follows its schedule over steps.
+                rate follows its schedule over steps. With --dropout the rollout runs in evaluation mode, the
+                updates in training mode (dropout in the policy and the value model).
+                With --lora-rank the policy trains adapters and OUT/final/ and checkpoints hold adapter files; the
+                value model stays a full model (as in TRL's PPO with peft), saved in value_model/.
                 Writes OUT/metrics.jsonl (per step, also on stdout: step, loss, grad_norm, learning_rate,
                 tokens_per_second, num_tokens, episode, epoch, objective/kl, objective/entropy,
                 objective/non_score_reward, objective/rlhf_reward, objective/scores, val/num_eos_tokens,
@@ -53,7 +59,8 @@ public final class PpoCommand implements Command {
                 with the value model in value_model/).
                   --reward-model DIR        GPT2ForSequenceClassification with one label, frozen (required)
                   --value-model DIR         initial value model (default: the reward model, as TRL does)
-                  --ref-model DIR           frozen reference (default: a second copy of --model)
+                  --ref-model DIR           frozen reference (default: a second copy of --model; with
+                                            --lora-rank, the policy with its adapters switched off)
                   --kl-coef 0.05            weight of the per-token KL penalty
                   --kl-estimator k1         k1 | k3
                   --cliprange 0.2           policy ratio clip
@@ -68,7 +75,7 @@ public final class PpoCommand implements Command {
                   --temperature 0.7         sampling temperature (> 0)
                   --missing-eos-penalty X   subtracted from the score of a response without eos (default: none)
                   --max-prompt-length 512   prompts keep their last N tokens (default lowered to fit the model)
-                """ + OnlineFlags.usage("3e-6");
+                """ + OnlineFlags.usage("3e-6") + LoraFlags.USAGE;
     }
 
     @Override
@@ -78,7 +85,7 @@ public final class PpoCommand implements Command {
         if (!args.has("reward-model")) throw new UsageException("--reward-model DIR is required");
         Path rewardDir = ModelDirs.requireDir(args.string("reward-model", null));
         Path valueDir = args.has("value-model") ? ModelDirs.requireDir(args.string("value-model", null)) : rewardDir;
-        Path refDir = args.has("ref-model") ? ModelDirs.requireDir(args.string("ref-model", null)) : dir;
+        Path refDir = args.has("ref-model") ? ModelDirs.requireDir(args.string("ref-model", null)) : null;
         Path data = TrainingFlags.data(args);
         PpoConfig ppo = config(args);
         TrainingConfig config = OnlineFlags.training(args);
@@ -86,21 +93,28 @@ public final class PpoCommand implements Command {
             throw new UsageException("--num-mini-batches " + ppo.numMiniBatches() + " must divide --batch-size "
                     + config.batchSize());
         }
+        LoraFlags.Settings lora = LoraFlags.read(args, dir);
+        float dropout = TrainingFlags.dropout(args);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         try (Gpt2Model policy = ModelDirs.gpt2(dir)) {
             int maxPrompt = OnlineFlags.maxPromptLength(args, policy, ppo.responseLength(), "--response-length");
             args.rejectUnknown();
             List<PromptExample> prompts = OnlineFlags.prompts(data, tokenizer, maxPrompt, false, config.batchSize(), name(), err);
-            try (Gpt2Model reference = OnlineFlags.reference(refDir, policy);
+            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), policy, config.seed(), err);
+            try (CausalLm reference = OnlineFlags.reference(refDir, dir, policy, adapters);
                  Gpt2RewardModel reward = OnlineFlags.rewardModel(rewardDir, policy, "reward-model");
                  Gpt2RewardModel value = OnlineFlags.rewardModel(valueDir, policy, "value-model")) {
                 err.printf("ppo: policy %s (%,d parameters), reference %s, reward model %s, value model %s%n", dir,
-                        policy.parameterCount(), refDir, rewardDir, valueDir);
+                        policy.parameterCount(), OnlineFlags.describe(refDir, dir, adapters), rewardDir, valueDir);
+                TrainingFlags.applyDropout(dropout, policy, config.seed(), err);
+                TrainingFlags.applyDropout(dropout, value, config.seed() + 1, err); // masks of their own
                 int eos = tokenizer.eosTokenId();
                 Integer pad = policy.config().padTokenId();
+                ModelSaver savePolicy = adapters == null ? target -> policy.save(target, DType.F32, dir)
+                        : target -> adapters.save(target, dir);
                 var task = new PpoTask(policy, reference, value, new RewardModelScorer(reward), prompts, ppo, eos,
                         pad != null ? pad : eos, config.seed(), target -> {
-                            policy.save(target, DType.F32, dir);
+                            savePolicy.save(target);
                             value.save(target.resolve(VALUE_MODEL), DType.F32, dir);
                         });
                 new OnlineTrainer(name(), config, out, err, System.console() != null).run(task);

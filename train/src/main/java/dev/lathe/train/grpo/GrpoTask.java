@@ -15,6 +15,7 @@ import dev.lathe.train.rollout.ResponseBatch;
 import dev.lathe.train.rollout.ResponseLogProbs;
 import dev.lathe.train.trainer.ModelSaver;
 import dev.lathe.train.trainer.OnlineTask;
+import dev.lathe.train.trainer.TrainingTask;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +28,9 @@ import java.util.Map;
  * completions of each of the step's prompts (a group, adjacent rows), a reward per completion, advantages
  * normalised within each group ({@link GrpoAdvantages}), and one optimizer update of {@link GrpoLoss} (the
  * clipped surrogate plus β · k3 KL to the frozen reference). Metrics are TRL's: reward, reward_std (mean of the
- * groups' stds), frac_reward_zero_std, completion_length, kl, clip_ratio.
+ * groups' stds), frac_reward_zero_std, completion_length, kl, clip_ratio. Generation, scoring and the reference
+ * run with the policy in evaluation mode (no dropout); the update's forward in training mode, whose log-probs are
+ * also the old ones (one update per rollout, so the ratio is 1).
  */
 public final class GrpoTask implements OnlineTask {
     private final CausalLm policy;
@@ -61,9 +64,10 @@ public final class GrpoTask implements OnlineTask {
         return prompts.size();
     }
 
+    /** The policy's trainable parameters (its adapters alone under LoRA). */
     @Override
     public Map<String, Tensor> namedParameters() {
-        return policy.namedParameters();
+        return TrainingTask.trainable(policy.namedParameters());
     }
 
     @Override
@@ -75,6 +79,7 @@ public final class GrpoTask implements OnlineTask {
             rowPrompts.add(prompts.get(rows[i / g]));
             ids[i] = rowPrompts.get(i).ids();
         }
+        policy.train(false);
         var sampling = SamplingConfig.sampling((float) config.temperature(), seed * 0x9E3779B97F4A7C15L + step);
         var gen = new GenerationConfig(sampling, config.maxCompletionLength(), eosTokenId, padTokenId, Padding.Side.LEFT, true);
         Generation generated = Generator.generate(policy, ids, gen);
@@ -89,6 +94,7 @@ public final class GrpoTask implements OnlineTask {
                 refLogp = ResponseLogProbs.compute(reference, batch, config.temperature(), false).logp().toFloatArray();
             }
         }
+        policy.train(true);
         Tensor logp = ResponseLogProbs.compute(policy, batch, config.temperature(), false).logp();
         GrpoLoss.Result loss = GrpoLoss.compute(logp, logp.toFloatArray(), refLogp, advantages, batch.mask(), config);
         loss.loss().backward();

@@ -19,6 +19,7 @@ import dev.lathe.train.rollout.RewardModelPass;
 import dev.lathe.train.rollout.RowArrays;
 import dev.lathe.train.trainer.ModelSaver;
 import dev.lathe.train.trainer.OnlineTask;
+import dev.lathe.train.trainer.TrainingTask;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +42,8 @@ import java.util.Random;
  *       backward into the policy and the value model together, and one optimizer update.</li>
  * </ol>
  * Metrics are TRL's: the rollout's objective/* and val/num_eos_tokens, and the updates' loss/*, policy/*, val/*
- * averaged over the step's mini-batches.
+ * averaged over the step's mini-batches. The rollout runs the policy and the value model in evaluation mode (no
+ * dropout), the updates in training mode.
  */
 public final class PpoTask implements OnlineTask {
     private final CausalLm policy;
@@ -82,12 +84,15 @@ public final class PpoTask implements OnlineTask {
         return prompts.size();
     }
 
-    /** The policy's parameters under {@code policy.}, the value model's under {@code value_model.}. */
+    /**
+     * The policy's trainable parameters (its adapters alone under LoRA) under {@code policy.}, the value model's
+     * under {@code value_model.}.
+     */
     @Override
     public Map<String, Tensor> namedParameters() {
         Map<String, Tensor> all = new LinkedHashMap<>();
-        policy.namedParameters().forEach((n, p) -> all.put("policy." + n, p));
-        valueModel.namedParameters().forEach((n, p) -> all.put("value_model." + n, p));
+        TrainingTask.trainable(policy.namedParameters()).forEach((n, p) -> all.put("policy." + n, p));
+        TrainingTask.trainable(valueModel.namedParameters()).forEach((n, p) -> all.put("value_model." + n, p));
         return all;
     }
 
@@ -105,8 +110,10 @@ public final class PpoTask implements OnlineTask {
             ids[i] = batchPrompts.get(i).ids();
         }
         long stepSeed = seed * 0x9E3779B97F4A7C15L + step;
+        trainingMode(false);
         ResponseBatch batch = generate(ids, stepSeed);
         PpoRollout rollout = rollout(batch, batchPrompts);
+        trainingMode(true);
         int eosRows = 0;
         for (int i = 0; i < b; i++) if (batch.endsWithEos(i)) eosRows++;
 
@@ -132,6 +139,12 @@ public final class PpoTask implements OnlineTask {
         for (var e : stats.entrySet()) metrics.put(e.getKey(), e.getValue() / updates);
         long tokens = batch.realTokens() * (1 + (long) config.numPpoEpochs());
         return new StepResult(loss / updates, gradNorm / updates, b, tokens, metrics);
+    }
+
+    /** The trained models' mode: dropout acts in the updates, never in the rollout. */
+    private void trainingMode(boolean on) {
+        policy.train(on);
+        valueModel.train(on);
     }
 
     /** Samples one response per prompt, cut after its first EOS. */
