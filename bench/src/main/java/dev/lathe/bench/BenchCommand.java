@@ -41,7 +41,10 @@ public final class BenchCommand implements Command {
                 usage: ./lathe bench lora [--layers 4] [--embd 768] [--heads 12] [--batch 2] [--seq 128] [--rank 8]
                        [--targets c_attn,c_proj,c_fc] [--warmup 1] [--iters 3]
                 Training steps of a random-weight GPT-2: full fine-tuning, LoRA (F32 base) and LoRA over a BF16 base;
-                the last stdout line gives each mode's trainable parameters, peak native bytes and median step ms.""";
+                the last stdout line gives each mode's trainable parameters, peak native bytes and median step ms.
+                usage: ./lathe bench load-qwen3 [--layers 28] [--batch 1] [--seq 64] [--iters 2] [--dir DIR]
+                Writes a random Qwen3-0.6B-shaped checkpoint (BF16, two shards + index; kept in DIR if given), loads it
+                and runs full fine-tuning steps; the last stdout line gives load time, peak bytes and step ms.""";
     }
 
     @Override
@@ -49,6 +52,7 @@ public final class BenchCommand implements Command {
         var pos = args.positionals();
         if (!pos.isEmpty() && pos.get(0).equals("loss")) return LossBench.run(args, out, err);
         if (!pos.isEmpty() && pos.get(0).equals("lora")) return LoraBench.run(args, out, err);
+        if (!pos.isEmpty() && pos.get(0).equals("load-qwen3")) return Qwen3LoadBench.run(args, out, err);
         if (pos.isEmpty() || !pos.get(0).equals("gemm")) {
             throw new UsageException("expected a benchmark name: gemm, loss or lora (see ./lathe bench --help)");
         }

@@ -94,6 +94,12 @@ public interface Backend {
 
     void siluBackward(Tensor x, Tensor dout, Tensor dx);
 
+    /**
+     * Rotary position embedding, rotate-half convention: x, out [rows, heads·D], cos and sin [rows, D/2] (each
+     * row's angles); {@code inverse} rotates by the negated angles (the backward).
+     */
+    void rotary(Tensor x, Tensor cos, Tensor sin, boolean inverse, Tensor out);
+
     // ---- embedding, attention, loss
 
     /** ids I32 [N] (any shape), table [V, C], out [N, C]. */

@@ -256,6 +256,18 @@ public final class CpuBackend implements Backend {
         CpuActivations.siluBackward(x.numel(), x.segment(), dout.segment(), dx.segment());
     }
 
+    @Override
+    public void rotary(Tensor x, Tensor cos, Tensor sin, boolean inverse, Tensor out) {
+        checkRowwise(x, out);
+        checkRowwise(cos, sin);
+        int half = cos.dim(-1);
+        if (half == 0 || x.dim(-1) % (2 * half) != 0 || rows(cos) != rows(x)) {
+            throw new IllegalArgumentException("rotary: angles " + cos + " do not fit rows of heads in " + x);
+        }
+        CpuRotary.apply(rows(x), x.dim(-1), half, inverse ? -1f : 1f, x.segment(), cos.segment(), sin.segment(),
+                out.segment());
+    }
+
     // ---------------------------------------------------------------- embedding, attention, loss
 
     @Override

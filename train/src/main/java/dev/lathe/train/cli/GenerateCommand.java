@@ -1,11 +1,12 @@
 package dev.lathe.train.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lathe.core.nn.Module;
+import dev.lathe.models.CausalLm;
 import dev.lathe.models.generate.Generation;
 import dev.lathe.models.generate.GenerationConfig;
 import dev.lathe.models.generate.Generator;
 import dev.lathe.models.generate.SamplingConfig;
-import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -74,9 +75,10 @@ public final class GenerateCommand implements Command {
         else JsonlFile.forEach(Path.of(data), row -> texts.add(row.string("prompt")));
         if (texts.isEmpty()) throw new UsageException(data + ": no prompts");
 
-        try (Gpt2Model model = ModelDirs.gpt2(dir)) {
-            LoraFlags.adapter(adapter, model);
-            model.eval();
+        try (CausalLm model = ModelDirs.causalLm(dir)) {
+            Module module = (Module) model; // every family is a Module
+            LoraFlags.adapter(adapter, module);
+            module.eval();
             ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
             int[][] prompts = new int[texts.size() * copies][];
             for (int i = 0; i < texts.size(); i++) {

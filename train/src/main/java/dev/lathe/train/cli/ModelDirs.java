@@ -1,5 +1,7 @@
 package dev.lathe.train.cli;
 
+import dev.lathe.models.CausalLm;
+import dev.lathe.models.ModelFamilies;
 import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import java.io.IOException;
@@ -22,6 +24,15 @@ final class ModelDirs {
             return ByteLevelBpeTokenizer.fromDirectory(dir);
         } catch (IllegalArgumentException e) {
             throw new UsageException("cannot load the tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    /** A causal LM of the family config.json names (GPT-2, Llama, Qwen2, Qwen3). */
+    static CausalLm causalLm(Path dir) {
+        try {
+            return ModelFamilies.loadCausalLm(dir);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UsageException("cannot load the model from " + dir + ": " + e.getMessage(), e);
         }
     }
 

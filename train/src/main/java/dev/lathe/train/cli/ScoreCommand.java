@@ -3,10 +3,11 @@ package dev.lathe.train.cli;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.GradMode;
+import dev.lathe.core.nn.Module;
 import dev.lathe.core.ops.LossOps;
 import dev.lathe.kernels.FusedLinearLogProbs;
+import dev.lathe.models.CausalLm;
 import dev.lathe.models.Padding;
-import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -54,11 +55,12 @@ public final class ScoreCommand implements Command {
         if (batchSize < 1) throw new UsageException("--batch-size must be at least 1, got " + batchSize);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         List<Example> examples = new ArrayList<>();
-        try (Gpt2Model model = ModelDirs.gpt2(dir)) {
-            LoraFlags.adapter(adapter, model);
-            model.eval();
+        try (CausalLm model = ModelDirs.causalLm(dir)) {
+            Module module = (Module) model; // every family is a Module
+            LoraFlags.adapter(adapter, module);
+            module.eval();
             ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
-            int maxLen = model.config().nPositions();
+            int maxLen = model.config().maxPositions();
             JsonlFile.forEach(Path.of(data), row -> {
                 int[] prompt = tokenizer.encode(row.string("prompt"));
                 int[] completion = tokenizer.encode(row.string("completion"));
@@ -89,7 +91,7 @@ public final class ScoreCommand implements Command {
     }
 
     /** {logps, num_tokens} per row; rows right-padded with eos, targets −100 outside each completion. */
-    private static List<double[]> scoreBatch(Gpt2Model model, List<Example> batch, int padId) {
+    private static List<double[]> scoreBatch(CausalLm model, List<Example> batch, int padId) {
         int b = batch.size(), t = 0;
         for (Example e : batch) t = Math.max(t, e.ids().length);
         int[] lengths = new int[b], ids = new int[b * t], targets = new int[b * t];
