@@ -3,13 +3,14 @@ package dev.lathe.models;
 import dev.lathe.core.DType;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.nn.KvCache;
+import dev.lathe.models.io.TokenizerFileCopy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A decoder-only language model as trainers see it, independent of the family (GPT-2 now, Llama/Qwen later):
+ * A decoder-only language model as trainers see it, independent of the family (GPT-2, Llama, Qwen2, Qwen3):
  * token ids in, final hidden states out, and the LM head that turns them into logits. Positions and the key
  * padding mask are inputs because they come from the batch's lengths, never from token ids.
  */
@@ -54,6 +55,13 @@ public interface CausalLm extends AutoCloseable {
 
     List<Tensor> parameters();
 
+    /** Elements of every parameter. */
+    default long parameterCount() {
+        long n = 0;
+        for (Tensor p : parameters()) n += p.numel();
+        return n;
+    }
+
     /** Frees every parameter's gradient. */
     void zeroGrad();
 
@@ -64,6 +72,12 @@ public interface CausalLm extends AutoCloseable {
 
     /** Writes the model as a Hugging Face checkpoint folder, weights stored as {@code dtype}. */
     void save(Path dir, DType dtype) throws IOException;
+
+    /** {@link #save(Path, DType)}, also copying the tokenizer files found in {@code tokenizerSource} (null: none). */
+    default void save(Path dir, DType dtype, Path tokenizerSource) throws IOException {
+        save(dir, dtype);
+        if (tokenizerSource != null) TokenizerFileCopy.copy(tokenizerSource, dir);
+    }
 
     /** Frees the parameters. */
     @Override

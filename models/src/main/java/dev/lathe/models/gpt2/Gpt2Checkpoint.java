@@ -6,12 +6,11 @@ import dev.lathe.models.io.Gpt2Config;
 import dev.lathe.models.io.SafetensorsReader;
 import dev.lathe.models.io.SafetensorsWriter;
 import dev.lathe.models.io.TensorInfo;
+import dev.lathe.models.io.TokenizerFileCopy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -26,8 +25,6 @@ final class Gpt2Checkpoint {
     static final String WEIGHTS = "model.safetensors";
     static final String PREFIX = "transformer.";
     static final String LM_HEAD = "lm_head.weight";
-    static final List<String> TOKENIZER_FILES = List.of(
-            "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
 
     private Gpt2Checkpoint() {}
 
@@ -117,12 +114,6 @@ final class Gpt2Checkpoint {
         Files.createDirectories(dir);
         config.withTorchDtype(dtype).write(dir.resolve(CONFIG));
         SafetensorsWriter.write(dir.resolve(WEIGHTS), params, dtype);
-        if (tokenizerSource == null) return;
-        for (String name : TOKENIZER_FILES) {
-            Path src = tokenizerSource.resolve(name);
-            if (Files.isRegularFile(src) && !src.toAbsolutePath().normalize().equals(dir.resolve(name).toAbsolutePath().normalize())) {
-                Files.copy(src, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        if (tokenizerSource != null) TokenizerFileCopy.copy(tokenizerSource, dir);
     }
 }

@@ -4,6 +4,7 @@ import dev.lathe.core.DType;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.nn.Module;
 import dev.lathe.core.ops.EmbeddingOps;
+import dev.lathe.models.RewardModel;
 import dev.lathe.models.io.Gpt2Config;
 import dev.lathe.models.io.SafetensorsReader;
 import java.io.IOException;
@@ -19,7 +20,7 @@ import java.util.Set;
  * at its last real token, whose index the caller gives from the row's length (GPT-2 pads with eos, so ids
  * cannot tell).
  */
-public final class Gpt2RewardModel extends Module {
+public final class Gpt2RewardModel extends Module implements RewardModel {
     /** GPT2ForSequenceClassification's num_labels when the configuration names none (PretrainedConfig's default). */
     private static final int DEFAULT_LABELS = 2;
 
@@ -75,16 +76,24 @@ public final class Gpt2RewardModel extends Module {
         }
     }
 
+    @Override
     public Gpt2Config config() {
         return config;
     }
 
+    @Override
+    public int numLabels() {
+        return config.numLabels() == null ? DEFAULT_LABELS : config.numLabels();
+    }
+
     /** ids, positions I32 [B, T], keyMask null or I32 [B, T] → hidden [B, T, C] after ln_f. Differentiable. */
+    @Override
     public Tensor forward(Tensor ids, Tensor positions, Tensor keyMask) {
         return transformer.forward(ids, positions, keyMask);
     }
 
     /** hidden [B, T, C] and each row's last real token index → scores [B, num_labels]. Differentiable. */
+    @Override
     public Tensor scores(Tensor hidden, int[] lastIndex) {
         int b = hidden.dim(0), t = hidden.dim(1), c = hidden.dim(2);
         if (lastIndex.length != b) throw new IllegalArgumentException(lastIndex.length + " last indices for " + b + " rows");
@@ -100,20 +109,15 @@ public final class Gpt2RewardModel extends Module {
         return score.forward(last);
     }
 
-    /** {@link #forward} then {@link #scores(Tensor, int[])}: [B, num_labels]. */
-    public Tensor scores(Tensor ids, Tensor positions, Tensor keyMask, int[] lastIndex) {
-        return scores(forward(ids, positions, keyMask), lastIndex);
-    }
-
     /** Saves as GPT2ForSequenceClassification. */
     public void save(Path dir, DType dtype) throws IOException {
         save(dir, dtype, null);
     }
 
     /** {@link #save(Path, DType)}, also copying the tokenizer files found in {@code tokenizerSource} (null: none). */
+    @Override
     public void save(Path dir, DType dtype, Path tokenizerSource) throws IOException {
-        int labels = config.numLabels() == null ? DEFAULT_LABELS : config.numLabels();
-        Gpt2Checkpoint.save(dir, config.forSequenceClassification(labels, config.padTokenId()), namedParameters(),
+        Gpt2Checkpoint.save(dir, config.forSequenceClassification(numLabels(), config.padTokenId()), namedParameters(),
                 dtype, tokenizerSource);
     }
 }

@@ -5,6 +5,7 @@ import dev.lathe.core.Tensor;
 import dev.lathe.models.io.SafetensorsShards;
 import dev.lathe.models.io.SafetensorsWriter;
 import dev.lathe.models.io.TensorInfo;
+import dev.lathe.models.io.TokenizerFileCopy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,11 +64,16 @@ final class LlamaCheckpoint {
         return t != null && t.isFloating() ? t : DType.F32;
     }
 
-    /** Writes config.json (torch_dtype set) and model.safetensors with {@code params} stored as {@code dtype}. */
-    static void save(Path dir, LlamaConfig config, Map<String, Tensor> params, DType dtype) throws IOException {
+    /**
+     * Writes config.json (torch_dtype set) and model.safetensors with {@code params} stored as {@code dtype}, and
+     * copies the tokenizer files present in {@code tokenizerSource} when it is not null.
+     */
+    static void save(Path dir, LlamaConfig config, Map<String, Tensor> params, DType dtype, Path tokenizerSource)
+            throws IOException {
         Files.createDirectories(dir);
         config.write(dir.resolve(CONFIG), dtype);
         SafetensorsWriter.write(dir.resolve(SafetensorsShards.SINGLE), params, dtype);
+        if (tokenizerSource != null) TokenizerFileCopy.copy(tokenizerSource, dir);
     }
 
     private static void requireShape(SafetensorsShards weights, String key, int[] want) {

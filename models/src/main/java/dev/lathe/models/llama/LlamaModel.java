@@ -103,6 +103,11 @@ public final class LlamaModel extends Module implements CausalLm {
     /** Saves as the family's *ForCausalLM: a tied head is written once, as embed_tokens (no lm_head.weight). */
     @Override
     public void save(Path dir, DType dtype) throws IOException {
-        LlamaCheckpoint.save(dir, config, namedParameters(), dtype);
+        save(dir, dtype, null);
+    }
+
+    @Override
+    public void save(Path dir, DType dtype, Path tokenizerSource) throws IOException {
+        LlamaCheckpoint.save(dir, config, namedParameters(), dtype, tokenizerSource);
     }
 }

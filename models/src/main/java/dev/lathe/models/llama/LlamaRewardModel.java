@@ -5,6 +5,7 @@ import dev.lathe.core.Tensor;
 import dev.lathe.core.nn.Module;
 import dev.lathe.core.ops.EmbeddingOps;
 import dev.lathe.core.ops.MatmulOps;
+import dev.lathe.models.RewardModel;
 import dev.lathe.models.io.SafetensorsShards;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import java.util.Random;
  * {@code model.*} and {@code score.weight} [num_labels, C] without bias. A row's scores are score.weight · its
  * final hidden state at its last real token, whose index the caller gives from the row's length.
  */
-public final class LlamaRewardModel extends Module {
+public final class LlamaRewardModel extends Module implements RewardModel {
     /** num_labels when the configuration names none (PretrainedConfig's default). */
     private static final int DEFAULT_LABELS = 2;
 
@@ -65,16 +66,24 @@ public final class LlamaRewardModel extends Module {
         }
     }
 
+    @Override
     public LlamaConfig config() {
         return config;
     }
 
+    @Override
+    public int numLabels() {
+        return score.dim(0);
+    }
+
     /** ids, positions I32 [B, T], keyMask null or I32 [B, T] → hidden [B, T, C] after the final norm. */
+    @Override
     public Tensor forward(Tensor ids, Tensor positions, Tensor keyMask) {
         return body.forward(ids, positions, keyMask);
     }
 
     /** hidden [B, T, C] and each row's last real token index → scores [B, num_labels]. Differentiable. */
+    @Override
     public Tensor scores(Tensor hidden, int[] lastIndex) {
         int b = hidden.dim(0), t = hidden.dim(1), c = hidden.dim(2);
         if (lastIndex.length != b) throw new IllegalArgumentException(lastIndex.length + " last indices for " + b + " rows");
@@ -90,13 +99,13 @@ public final class LlamaRewardModel extends Module {
         return MatmulOps.matmul(last, score.t());
     }
 
-    /** {@link #forward} then {@link #scores(Tensor, int[])}: [B, num_labels]. */
-    public Tensor scores(Tensor ids, Tensor positions, Tensor keyMask, int[] lastIndex) {
-        return scores(forward(ids, positions, keyMask), lastIndex);
-    }
-
     /** Saves as the family's *ForSequenceClassification. */
     public void save(Path dir, DType dtype) throws IOException {
-        LlamaCheckpoint.save(dir, config, namedParameters(), dtype);
+        save(dir, dtype, null);
+    }
+
+    @Override
+    public void save(Path dir, DType dtype, Path tokenizerSource) throws IOException {
+        LlamaCheckpoint.save(dir, config, namedParameters(), dtype, tokenizerSource);
     }
 }

@@ -3,7 +3,6 @@ package dev.lathe.train.cli;
 import dev.lathe.core.DType;
 import dev.lathe.kernels.DpoLoss;
 import dev.lathe.models.CausalLm;
-import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.data.HeldOut;
@@ -42,7 +41,7 @@ public final class DpoCommand implements Command {
     public String usage() {
         return """
                 usage: ./lathe dpo --model DIR --data FILE.jsonl --out OUT [flags]
-                Direct Preference Optimization of a GPT-2 checkpoint (TRL's DPOTrainer). Each row gives
+                Direct Preference Optimization of a GPT-2 or Llama-family checkpoint (TRL's DPOTrainer). Each row gives
                 tok(prompt) + tok(chosen) + [eos] and tok(prompt) + tok(rejected) + [eos]; a side's log-prob is the
                 sum over its completion tokens and eos. Message lists (conversational rows, the prompt optional) are
                 rendered with ChatML: the prompt ends with <|im_start|>assistant\n, a completion with <|im_end|>
@@ -88,9 +87,9 @@ public final class DpoCommand implements Command {
         // With LoRA and no --ref-model the reference is the policy with its adapters switched off.
         boolean adaptersOffReference = lora != null && refDir == null && !noReference;
         boolean liveReference = !noReference && !precompute && !adaptersOffReference;
-        try (Gpt2Model policy = ModelDirs.gpt2(dir)) {
+        try (CausalLm policy = ModelDirs.causalLm(dir)) {
             ModelDirs.requireVocabFits(dir, tokenizer, policy.config().vocabSize());
-            int maxLength = TrainingFlags.maxLength(maxLengthFlag, policy.config().nPositions());
+            int maxLength = TrainingFlags.maxLength(maxLengthFlag, policy.config().maxPositions());
             var truncation = PreferenceData.Truncation.forContext(maxLength);
             TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, truncation);
             sequencePolicy.check(rows, data, maxLength);
@@ -100,8 +99,8 @@ public final class DpoCommand implements Command {
             err.printf("dpo: %d rows from %s (%d truncated to %d tokens), %,d parameters, %s loss, beta %s%n",
                     examples.size(), data, rows.truncated(), maxLength, policy.parameterCount(),
                     loss.type().name().toLowerCase(Locale.ROOT), loss.beta());
-            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), policy, config.seed(), err);
-            try (Gpt2Model live = liveReference ? reference(refDir == null ? dir : refDir, policy, maxLength) : null) {
+            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), ModelDirs.module(policy), config.seed(), err);
+            try (CausalLm live = liveReference ? reference(refDir == null ? dir : refDir, policy, maxLength) : null) {
                 List<ReferenceSource> references; // for the training rows, then the evaluation rows
                 if (adaptersOffReference) {
                     err.println("dpo: reference model the base of the policy (adapters switched off)");
@@ -127,7 +126,7 @@ public final class DpoCommand implements Command {
                     err.println("dpo: reference model " + (refDir == null ? "a frozen copy of " + dir : refDir));
                     references = List.of(ReferenceSource.model(live), ReferenceSource.model(live));
                 }
-                TrainingFlags.applyDropout(dropout, policy, config.seed(), err); // after any precomputed reference
+                TrainingFlags.applyDropout(dropout, ModelDirs.module(policy), config.seed(), err); // after any precomputed reference
                 var objective = new DpoObjective(policy, loss);
                 ModelSaver saver = adapters == null ? target -> policy.save(target, DType.F32, dir)
                         : target -> adapters.save(target, dir);
@@ -168,7 +167,7 @@ public final class DpoCommand implements Command {
                                                      int batchSize, int maxLength, PrintStream err) {
         long start = System.nanoTime();
         List<ReferenceSource> sources = new ArrayList<>();
-        try (Gpt2Model reference = refDir == null ? null : reference(refDir, policy, maxLength)) {
+        try (CausalLm reference = refDir == null ? null : reference(refDir, policy, maxLength)) {
             CausalLm model = reference == null ? policy : reference;
             for (List<PreferenceExample> rows : lists) {
                 sources.add(rows.isEmpty() ? ReferenceSource.none() : ReferenceSource.precomputed(model, rows, batchSize));
@@ -181,9 +180,9 @@ public final class DpoCommand implements Command {
     }
 
     /** The reference model in {@code dir}: it must share the policy's vocabulary and cover its row length. */
-    private static Gpt2Model reference(Path dir, CausalLm policy, int maxLength) {
-        Gpt2Model reference = ModelDirs.gpt2(dir);
-        reference.eval();
+    private static CausalLm reference(Path dir, CausalLm policy, int maxLength) {
+        CausalLm reference = ModelDirs.causalLm(dir);
+        reference.train(false);
         String problem = null;
         if (reference.config().vocabSize() != policy.config().vocabSize()) {
             problem = "a vocabulary of " + reference.config().vocabSize() + " tokens, the policy's has "

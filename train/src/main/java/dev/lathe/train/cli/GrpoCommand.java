@@ -2,8 +2,7 @@ package dev.lathe.train.cli;
 
 import dev.lathe.core.DType;
 import dev.lathe.models.CausalLm;
-import dev.lathe.models.gpt2.Gpt2Model;
-import dev.lathe.models.gpt2.Gpt2RewardModel;
+import dev.lathe.models.RewardModel;
 import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.data.PromptExample;
@@ -35,7 +34,7 @@ public final class GrpoCommand implements Command {
     public String usage() {
         return """
                 usage: ./lathe grpo --model DIR --data FILE.jsonl --out OUT (--reward-model DIR | --reward-fn NAME) [flags]
-                Group Relative Policy Optimization of a GPT-2 checkpoint (TRL's GRPOTrainer, one update per
+                Group Relative Policy Optimization of a GPT-2 or Llama-family checkpoint (TRL's GRPOTrainer, one update per
                 rollout). Rows are {"prompt": text} or {"prompt": [{"role","content"}...]} (ChatML, ending with the
                 assistant's header), plus {"answer"} for exact-answer. One step: --num-generations completions of
                 each of --batch-size prompts (stop at eos), a reward each, advantages (r − group mean) / (group std
@@ -46,7 +45,7 @@ public final class GrpoCommand implements Command {
                 Writes OUT/metrics.jsonl (per step, also on stdout: step, loss, grad_norm, learning_rate,
                 tokens_per_second, num_tokens, episode, epoch, reward, reward_std, frac_reward_zero_std,
                 completion_length, kl, clip_ratio), OUT/report.html, OUT/checkpoint-N/ and OUT/final/.
-                  --reward-model DIR        GPT2ForSequenceClassification with one label, frozen
+                  --reward-model DIR        *ForSequenceClassification with one label, frozen
                   --reward-fn NAME          exact-answer (1 if the completion's trimmed text equals the row's
                                             "answer") | regex:PATTERN (1 if the completion contains a match)
                   --ref-model DIR           frozen reference (default: a second copy of --model; with
@@ -78,7 +77,7 @@ public final class GrpoCommand implements Command {
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
         float dropout = TrainingFlags.dropout(args);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
-        try (Gpt2Model policy = ModelDirs.gpt2(dir)) {
+        try (CausalLm policy = ModelDirs.causalLm(dir)) {
             int maxPrompt = OnlineFlags.maxPromptLength(args, policy, grpo.maxCompletionLength(), "--max-completion-length");
             args.rejectUnknown();
             CompletionScorer fn = null;
@@ -91,14 +90,14 @@ public final class GrpoCommand implements Command {
             }
             boolean needAnswer = rewardFn != null && VerifiableRewards.needsAnswer(rewardFn);
             List<PromptExample> prompts = OnlineFlags.prompts(data, tokenizer, maxPrompt, needAnswer, config.batchSize(), name(), err);
-            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), policy, config.seed(), err);
+            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), ModelDirs.module(policy), config.seed(), err);
             try (CausalLm reference = grpo.beta() == 0 ? null : OnlineFlags.reference(refDir, dir, policy, adapters);
-                 Gpt2RewardModel reward = rewardDir == null ? null : OnlineFlags.rewardModel(rewardDir, policy, "reward-model")) {
+                 RewardModel reward = rewardDir == null ? null : OnlineFlags.rewardModel(rewardDir, policy, "reward-model")) {
                 CompletionScorer scorer = reward != null ? new RewardModelScorer(reward) : fn;
                 err.printf("grpo: policy %s (%,d parameters), reference %s, reward %s%n", dir, policy.parameterCount(),
                         reference == null ? "none (beta 0)" : OnlineFlags.describe(refDir, dir, adapters),
                         reward != null ? rewardDir : rewardFn);
-                TrainingFlags.applyDropout(dropout, policy, config.seed(), err);
+                TrainingFlags.applyDropout(dropout, ModelDirs.module(policy), config.seed(), err);
                 int eos = tokenizer.eosTokenId();
                 Integer pad = policy.config().padTokenId();
                 ModelSaver saver = adapters == null ? target -> policy.save(target, DType.F32, dir)

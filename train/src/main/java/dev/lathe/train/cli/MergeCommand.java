@@ -2,6 +2,7 @@ package dev.lathe.train.cli;
 
 import dev.lathe.core.DType;
 import dev.lathe.core.nn.Module;
+import dev.lathe.models.ModelFamilies;
 import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.gpt2.Gpt2RewardModel;
 import dev.lathe.models.io.SafetensorsReader;
@@ -47,6 +48,10 @@ public final class MergeCommand implements Command {
         if (outFlag == null) throw new UsageException("--out MERGED is required");
         Path adapter = Path.of(adapterFlag), target = Path.of(outFlag);
         if (!Files.isDirectory(adapter)) throw new UsageException(adapter + ": not a directory");
+        if (ModelFamilies.isLlamaFamily(base)) {
+            throw new UsageException(base + ": merge folds adapters into GPT-2's Conv1D layers; Llama-family models"
+                    + " are not supported yet");
+        }
         LoraConfig config;
         try {
             config = LoraConfig.read(adapter);

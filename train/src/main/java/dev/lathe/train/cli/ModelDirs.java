@@ -1,12 +1,16 @@
 package dev.lathe.train.cli;
 
+import dev.lathe.core.nn.Module;
 import dev.lathe.models.CausalLm;
 import dev.lathe.models.ModelFamilies;
+import dev.lathe.models.RewardModel;
 import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
 
 /** Loads what a model directory holds, turning bad or missing files into usage errors (exit 2). */
 final class ModelDirs {
@@ -42,6 +46,35 @@ final class ModelDirs {
         } catch (IOException | IllegalArgumentException e) {
             throw new UsageException("cannot load the model from " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A *ForSequenceClassification of the folder's family (the folder must hold score.weight). */
+    static RewardModel rewardModel(Path dir) {
+        try {
+            return ModelFamilies.loadRewardModel(dir);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UsageException("cannot load the model from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The reward model in {@code dir}, or with no score.weight there the causal LM's body under a new one-label
+     * score head drawn from {@code seed}, logged on {@code err} under {@code command}.
+     */
+    static RewardModel rewardModelOrNewHead(Path dir, long seed, String command, PrintStream err) {
+        try {
+            if (ModelFamilies.hasScoreHead(dir)) return ModelFamilies.loadRewardModel(dir);
+            err.println(command + ": " + dir + " has no " + RewardModel.SCORE_WEIGHT + "; adding a new score head (seed "
+                    + seed + ")");
+            return ModelFamilies.rewardModelFromCausalLm(dir, 1, new Random(seed));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UsageException("cannot load the model from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every family is a {@link Module}: what dropout and LoRA attach to. */
+    static Module module(Object model) {
+        return (Module) model;
     }
 
     /**

@@ -1,8 +1,8 @@
 package dev.lathe.train.cli;
 
 import dev.lathe.models.CausalLm;
-import dev.lathe.models.gpt2.Gpt2Model;
-import dev.lathe.models.gpt2.Gpt2RewardModel;
+import dev.lathe.models.ModelFamilies;
+import dev.lathe.models.RewardModel;
 import dev.lathe.models.lora.AdaptersOffModel;
 import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
@@ -104,9 +104,9 @@ final class OnlineFlags {
     }
 
     /** A frozen copy of a policy from {@code dir} in evaluation mode, checked to share its vocabulary. */
-    private static Gpt2Model reference(Path dir, CausalLm policy) {
-        Gpt2Model reference = ModelDirs.gpt2(dir);
-        reference.eval();
+    private static CausalLm reference(Path dir, CausalLm policy) {
+        CausalLm reference = ModelDirs.causalLm(dir);
+        reference.train(false);
         if (reference.config().vocabSize() != policy.config().vocabSize()) {
             reference.close();
             throw new UsageException(dir + ": the reference model has a vocabulary of " + reference.config().vocabSize()
@@ -115,11 +115,11 @@ final class OnlineFlags {
         return reference;
     }
 
-    /** A one-label GPT2ForSequenceClassification from {@code dir} sharing the policy's vocabulary, in evaluation mode. */
-    static Gpt2RewardModel rewardModel(Path dir, CausalLm policy, String flag) {
-        Gpt2RewardModel model;
+    /** A one-label *ForSequenceClassification from {@code dir} sharing the policy's vocabulary, in evaluation mode. */
+    static RewardModel rewardModel(Path dir, CausalLm policy, String flag) {
+        RewardModel model;
         try {
-            model = Gpt2RewardModel.load(dir);
+            model = ModelFamilies.loadRewardModel(dir);
         } catch (IOException | IllegalArgumentException e) {
             throw new UsageException("--" + flag + ": cannot load a reward model from " + dir + ": " + e.getMessage(), e);
         }
@@ -129,7 +129,7 @@ final class OnlineFlags {
                 throw new IllegalArgumentException(dir + " has a vocabulary of " + model.config().vocabSize()
                         + " tokens, the policy's has " + policy.config().vocabSize());
             }
-            model.eval();
+            model.train(false);
             return model;
         } catch (IllegalArgumentException e) {
             model.close();

@@ -3,8 +3,7 @@ package dev.lathe.train.cli;
 import dev.lathe.core.DType;
 import dev.lathe.kernels.KlEstimator;
 import dev.lathe.models.CausalLm;
-import dev.lathe.models.gpt2.Gpt2Model;
-import dev.lathe.models.gpt2.Gpt2RewardModel;
+import dev.lathe.models.RewardModel;
 import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.data.PromptExample;
@@ -38,7 +37,7 @@ public final class PpoCommand implements Command {
     public String usage() {
         return """
                 usage: ./lathe ppo --model DIR --reward-model DIR --data FILE.jsonl --out OUT [flags]
-                Proximal Policy Optimization of a GPT-2 checkpoint (TRL's PPOTrainer). Rows are {"prompt": text} or
+                Proximal Policy Optimization of a GPT-2 or Llama-family checkpoint (TRL's PPOTrainer). Rows are {"prompt": text} or
                 {"prompt": [{"role","content"}...]} (ChatML, ending with the assistant's header). One step is one
                 rollout batch of --batch-size prompts: a response per prompt sampled with the KV cache (stops at eos,
                 the tokens after it are padding), the policy's and the reference's log-probs recomputed with logits
@@ -57,7 +56,7 @@ public final class PpoCommand implements Command {
                 loss/policy_avg, loss/value_avg, policy/clipfrac_avg, val/clipfrac_avg, policy/approxkl_avg,
                 val/ratio, policy/entropy_avg), OUT/report.html, OUT/checkpoint-N/ and OUT/final/ (the policy,
                 with the value model in value_model/).
-                  --reward-model DIR        GPT2ForSequenceClassification with one label, frozen (required)
+                  --reward-model DIR        *ForSequenceClassification with one label, frozen (required)
                   --value-model DIR         initial value model (default: the reward model, as TRL does)
                   --ref-model DIR           frozen reference (default: a second copy of --model; with
                                             --lora-rank, the policy with its adapters switched off)
@@ -96,18 +95,18 @@ public final class PpoCommand implements Command {
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
         float dropout = TrainingFlags.dropout(args);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
-        try (Gpt2Model policy = ModelDirs.gpt2(dir)) {
+        try (CausalLm policy = ModelDirs.causalLm(dir)) {
             int maxPrompt = OnlineFlags.maxPromptLength(args, policy, ppo.responseLength(), "--response-length");
             args.rejectUnknown();
             List<PromptExample> prompts = OnlineFlags.prompts(data, tokenizer, maxPrompt, false, config.batchSize(), name(), err);
-            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), policy, config.seed(), err);
+            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), ModelDirs.module(policy), config.seed(), err);
             try (CausalLm reference = OnlineFlags.reference(refDir, dir, policy, adapters);
-                 Gpt2RewardModel reward = OnlineFlags.rewardModel(rewardDir, policy, "reward-model");
-                 Gpt2RewardModel value = OnlineFlags.rewardModel(valueDir, policy, "value-model")) {
+                 RewardModel reward = OnlineFlags.rewardModel(rewardDir, policy, "reward-model");
+                 RewardModel value = OnlineFlags.rewardModel(valueDir, policy, "value-model")) {
                 err.printf("ppo: policy %s (%,d parameters), reference %s, reward model %s, value model %s%n", dir,
                         policy.parameterCount(), OnlineFlags.describe(refDir, dir, adapters), rewardDir, valueDir);
-                TrainingFlags.applyDropout(dropout, policy, config.seed(), err);
-                TrainingFlags.applyDropout(dropout, value, config.seed() + 1, err); // masks of their own
+                TrainingFlags.applyDropout(dropout, ModelDirs.module(policy), config.seed(), err);
+                TrainingFlags.applyDropout(dropout, ModelDirs.module(value), config.seed() + 1, err); // masks of their own
                 int eos = tokenizer.eosTokenId();
                 Integer pad = policy.config().padTokenId();
                 ModelSaver savePolicy = adapters == null ? target -> policy.save(target, DType.F32, dir)

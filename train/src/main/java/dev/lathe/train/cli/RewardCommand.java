@@ -1,9 +1,8 @@
 package dev.lathe.train.cli;
 
 import dev.lathe.core.DType;
-import dev.lathe.models.gpt2.Gpt2RewardModel;
+import dev.lathe.models.RewardModel;
 import dev.lathe.models.lora.LoraModel;
-import dev.lathe.models.io.SafetensorsReader;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.data.HeldOut;
 import dev.lathe.train.data.PreferenceData;
@@ -19,12 +18,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 
-/** {@code ./lathe reward}: trains a GPT-2 reward model on {"prompt","chosen","rejected"} rows. */
+/** {@code ./lathe reward}: trains a reward model (GPT-2 or Llama family) on {"prompt","chosen","rejected"} rows. */
 public final class RewardCommand implements Command {
-    private static final String SCORE_WEIGHT = "score.weight";
-
     @Override
     public String name() {
         return "reward";
@@ -39,9 +35,10 @@ public final class RewardCommand implements Command {
     public String usage() {
         return """
                 usage: ./lathe reward --model DIR --data FILE.jsonl --out OUT [flags]
-                Trains GPT2ForSequenceClassification (one label) with loss −log σ(r_chosen − r_rejected), averaged
-                over rows; a row's reward is the score at the last token of prompt + response + eos. DIR is a
-                reward model (with score.weight) or a GPT-2 language model, which gets a fresh score head (seeded).
+                Trains a *ForSequenceClassification (GPT-2, Llama, Qwen2, Qwen3; one label) with loss
+                −log σ(r_chosen − r_rejected), averaged over rows; a row's reward is the score at the last token of
+                prompt + response + eos. DIR is a reward model (with score.weight) or a language model, which gets a
+                fresh score head (seeded).
                 Writes OUT/metrics.jsonl (one JSON object per step, also on stdout: step, loss, grad_norm,
                 learning_rate, tokens_per_second, num_tokens, epoch, accuracy, margin, mean_reward, min_reward,
                 max_reward), OUT/checkpoint-N/ and OUT/final/; with evaluation, OUT/eval_metrics.jsonl (step,
@@ -65,22 +62,22 @@ public final class RewardCommand implements Command {
         args.rejectUnknown();
         Path resume = TrainingFlags.resume(resumeFlag, err);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
-        try (Gpt2RewardModel model = load(dir, config.seed(), err)) {
+        try (RewardModel model = ModelDirs.rewardModelOrNewHead(dir, config.seed(), name(), err)) {
             ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
-            Integer labels = model.config().numLabels();
-            if (labels != null && labels != 1) {
-                throw new UsageException(dir + ": a reward model has one label, this one has " + labels);
+            if (model.numLabels() != 1) {
+                throw new UsageException(dir + ": a reward model has one label, this one has " + model.numLabels());
             }
-            int maxLength = TrainingFlags.maxLength(maxLengthFlag, model.config().nPositions());
+            int maxLength = TrainingFlags.maxLength(maxLengthFlag, model.config().maxPositions());
             var truncation = PreferenceData.Truncation.forContext(maxLength);
             TokenizedRows<PreferenceExample> rows = PreferenceData.load(data, tokenizer, truncation);
             sequencePolicy.check(rows, data, maxLength);
             err.printf("reward: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
                     data, rows.truncated(), maxLength, model.parameterCount());
-            TrainingFlags.applyDropout(dropout, model, config.seed(), err);
+            TrainingFlags.applyDropout(dropout, ModelDirs.module(model), config.seed(), err);
             // With LoRA the score head is trained in full and saved with the adapter (PEFT's modules_to_save).
             LoraModel adapters = lora == null ? null
-                    : LoraFlags.attach(lora, lora.config().forSequenceClassification("score"), model, config.seed(), err);
+                    : LoraFlags.attach(lora, lora.config().forSequenceClassification("score"), ModelDirs.module(model),
+                            config.seed(), err);
             ModelSaver saver = adapters == null ? target -> model.save(target, DType.F32, dir) : target -> adapters.save(target, dir);
             HeldOut<PreferenceExample> split = eval == null ? new HeldOut<>(rows.rows(), List.of())
                     : eval.split(rows.rows(), config.seed(), file -> PreferenceData.load(file, tokenizer, truncation).rows());
@@ -94,20 +91,5 @@ public final class RewardCommand implements Command {
             trainer.run(new RewardTask(model, split.train(), tokenizer.eosTokenId(), saver));
         }
         return 0;
-    }
-
-    /** The reward model in {@code dir}, or a language model there with a new one-label score head. */
-    private static Gpt2RewardModel load(Path dir, long seed, PrintStream err) {
-        try {
-            boolean hasHead;
-            try (var weights = SafetensorsReader.open(dir.resolve("model.safetensors"))) {
-                hasHead = weights.contains(SCORE_WEIGHT);
-            }
-            if (hasHead) return Gpt2RewardModel.load(dir);
-            err.println("reward: " + dir + " has no " + SCORE_WEIGHT + "; adding a new score head (seed " + seed + ")");
-            return Gpt2RewardModel.fromCausalLm(dir, 1, new Random(seed));
-        } catch (IOException | IllegalArgumentException e) {
-            throw new UsageException("cannot load the model from " + dir + ": " + e.getMessage(), e);
-        }
     }
 }

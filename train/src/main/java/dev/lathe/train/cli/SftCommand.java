@@ -1,7 +1,8 @@
 package dev.lathe.train.cli;
 
 import dev.lathe.core.DType;
-import dev.lathe.models.gpt2.Gpt2Model;
+import dev.lathe.models.CausalLm;
+import dev.lathe.models.ModelFamilies;
 import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.data.HeldOut;
@@ -35,7 +36,7 @@ public final class SftCommand implements Command {
     public String usage() {
         return """
                 usage: ./lathe sft --model DIR --data FILE.jsonl --out OUT [flags]
-                Fine-tunes a GPT-2 checkpoint (Hugging Face folder with tokenizer files) on JSONL rows
+                Fine-tunes a GPT-2 or Llama-family checkpoint (Hugging Face folder with tokenizer files) on JSONL rows
                 {"prompt": ..., "completion": ...}: ids = tok(prompt) + tok(completion) + [eos], loss = mean NLL over
                 the completion tokens and eos of each optimizer step (token-weighted across micro-batches).
                 Conversational rows {"messages": [{"role", "content"}, ...]} (or "prompt" and "completion" as
@@ -59,6 +60,9 @@ public final class SftCommand implements Command {
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
         float dropout = TrainingFlags.dropout(args);
         boolean packing = args.bool("packing");
+        if (packing && ModelFamilies.isLlamaFamily(dir)) {
+            throw new UsageException("--packing: Llama-family models have no document masking yet");
+        }
         SequencePolicy sequencePolicy = SequencePolicy.of(args);
         NanPolicy nanPolicy = TrainingFlags.nanPolicy(args);
         TrainingFlags.Eval eval = TrainingFlags.eval(args, config.batchSize());
@@ -66,16 +70,16 @@ public final class SftCommand implements Command {
         args.rejectUnknown();
         Path resume = TrainingFlags.resume(resumeFlag, err);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
-        try (Gpt2Model model = ModelDirs.gpt2(dir)) {
+        try (CausalLm model = ModelDirs.causalLm(dir)) {
             ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
-            int maxLength = TrainingFlags.maxLength(maxLengthFlag, model.config().nPositions());
+            int maxLength = TrainingFlags.maxLength(maxLengthFlag, model.config().maxPositions());
             TokenizedRows<SftExample> rows = SftData.load(data, tokenizer, maxLength);
             sequencePolicy.check(rows, data, maxLength);
             if (rows.rows().isEmpty()) throw new UsageException(data + ": no rows");
             err.printf("sft: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
                     data, rows.truncated(), maxLength, model.parameterCount());
-            TrainingFlags.applyDropout(dropout, model, config.seed(), err);
-            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), model, config.seed(), err);
+            TrainingFlags.applyDropout(dropout, ModelDirs.module(model), config.seed(), err);
+            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), ModelDirs.module(model), config.seed(), err);
             ModelSaver saver = adapters == null ? target -> model.save(target, DType.F32, dir) : target -> adapters.save(target, dir);
             HeldOut<SftExample> split = eval == null ? new HeldOut<>(rows.rows(), List.of())
                     : eval.split(rows.rows(), config.seed(), file -> SftData.load(file, tokenizer, maxLength).rows());

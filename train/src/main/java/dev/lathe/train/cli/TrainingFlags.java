@@ -106,6 +106,9 @@ final class TrainingFlags {
      */
     static void applyDropout(float p, Module model, long seed, PrintStream err) {
         if (p == 0f) return;
+        if (model.modules().stream().noneMatch(m -> m instanceof Dropout)) {
+            throw new UsageException("--dropout: " + model.getClass().getSimpleName() + " has no dropout sites");
+        }
         Dropout.enableAll(model, p, seed);
         err.println("dropout " + p + " at every site (seed " + seed + ")");
     }

@@ -3,13 +3,13 @@ package dev.lathe.train.pipeline;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.GradMode;
+import dev.lathe.models.CausalLm;
 import dev.lathe.models.Padding;
 import dev.lathe.models.generate.Generation;
 import dev.lathe.models.generate.GenerationConfig;
 import dev.lathe.models.generate.Generator;
 import dev.lathe.models.generate.SamplingConfig;
-import dev.lathe.models.gpt2.Gpt2Model;
-import dev.lathe.models.gpt2.Gpt2RewardModel;
+import dev.lathe.models.RewardModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.dpo.SequenceLogProbs;
 import java.util.ArrayList;
@@ -27,13 +27,13 @@ public final class ModelEvaluation {
     private static final int BATCH = 64;
 
     private final ByteLevelBpeTokenizer tokenizer;
-    private final Gpt2Model sft;
-    private final Gpt2RewardModel rewardModel;
+    private final CausalLm sft;
+    private final RewardModel rewardModel;
     private final List<int[]> digits;
     private final int maxNewTokens;
     private final long seed;
 
-    public ModelEvaluation(ByteLevelBpeTokenizer tokenizer, Gpt2Model sft, Gpt2RewardModel rewardModel,
+    public ModelEvaluation(ByteLevelBpeTokenizer tokenizer, CausalLm sft, RewardModel rewardModel,
                            List<int[]> digits, int maxNewTokens, long seed) {
         this.tokenizer = tokenizer;
         this.sft = sft;
@@ -44,7 +44,7 @@ public final class ModelEvaluation {
     }
 
     /** Evaluates {@code model} under the name {@code name}. */
-    public ModelSummary evaluate(String name, Gpt2Model model) {
+    public ModelSummary evaluate(String name, CausalLm model) {
         int valid = 0, preferred = 0;
         double reward = 0, kl = 0;
         List<String> samples = new ArrayList<>();

@@ -10,7 +10,7 @@ import dev.lathe.models.generate.Generation;
 import dev.lathe.models.generate.GenerationConfig;
 import dev.lathe.models.generate.Generator;
 import dev.lathe.models.generate.SamplingConfig;
-import dev.lathe.models.gpt2.Gpt2RewardModel;
+import dev.lathe.models.RewardModel;
 import dev.lathe.train.data.PromptExample;
 import dev.lathe.train.rollout.CompletionScorer;
 import dev.lathe.train.rollout.ResponseBatch;
@@ -48,7 +48,7 @@ import java.util.Random;
 public final class PpoTask implements OnlineTask {
     private final CausalLm policy;
     private final CausalLm reference;
-    private final Gpt2RewardModel valueModel;
+    private final RewardModel valueModel;
     private final CompletionScorer scorer;
     private final List<PromptExample> prompts;
     private final PpoConfig config;
@@ -58,12 +58,12 @@ public final class PpoTask implements OnlineTask {
     private final ModelSaver saver;
 
     /**
-     * @param valueModel a one-label GPT2ForSequenceClassification whose score head gives a value per position
+     * @param valueModel a one-label *ForSequenceClassification whose score head gives a value per position
      * @param eosTokenId ends a response (negative: never); padTokenId fills prompts and responses after EOS
      * @param seed       sampling and mini-batch permutations of step s derive from (seed, s)
      * @param saver      writes the trained models under a folder
      */
-    public PpoTask(CausalLm policy, CausalLm reference, Gpt2RewardModel valueModel, CompletionScorer scorer,
+    public PpoTask(CausalLm policy, CausalLm reference, RewardModel valueModel, CompletionScorer scorer,
                    List<PromptExample> prompts, PpoConfig config, int eosTokenId, int padTokenId, long seed,
                    ModelSaver saver) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts");
@@ -174,7 +174,7 @@ public final class PpoTask implements OnlineTask {
      * The PPO loss of the rollout rows {@code mini}: the policy's new log-probs and the value model's new values
      * (with autograd) against the rollout's old log-probs, values, advantages and returns.
      */
-    static PpoLoss.Result miniBatchLoss(CausalLm policy, Gpt2RewardModel valueModel, ResponseBatch batch,
+    static PpoLoss.Result miniBatchLoss(CausalLm policy, RewardModel valueModel, ResponseBatch batch,
                                         PpoRollout rollout, int[] mini, PpoConfig config) {
         ResponseBatch sub = batch.select(mini);
         int r = batch.responseWidth();

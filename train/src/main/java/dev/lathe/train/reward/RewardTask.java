@@ -1,7 +1,7 @@
 package dev.lathe.train.reward;
 
 import dev.lathe.core.Tensor;
-import dev.lathe.models.gpt2.Gpt2RewardModel;
+import dev.lathe.models.RewardModel;
 import dev.lathe.train.data.PaddedBatch;
 import dev.lathe.train.data.PreferenceExample;
 import dev.lathe.train.trainer.ModelSaver;
@@ -23,12 +23,12 @@ import java.util.Map;
  * {@code mean_reward}, {@code min_reward}, {@code max_reward} over the chosen and rejected rewards together.
  */
 public final class RewardTask implements TrainingTask {
-    private final Gpt2RewardModel model;
+    private final RewardModel model;
     private final List<PreferenceExample> examples;
     private final int padId;
     private final ModelSaver saver;
 
-    public RewardTask(Gpt2RewardModel model, List<PreferenceExample> examples, int padId, ModelSaver saver) {
+    public RewardTask(RewardModel model, List<PreferenceExample> examples, int padId, ModelSaver saver) {
         if (examples.isEmpty()) throw new IllegalArgumentException("no preference examples");
         this.model = model;
         this.examples = List.copyOf(examples);

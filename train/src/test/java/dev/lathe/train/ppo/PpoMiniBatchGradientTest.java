@@ -7,6 +7,7 @@ import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.GradMode;
 import dev.lathe.kernels.KlEstimator;
+import dev.lathe.models.RewardModel;
 import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.gpt2.Gpt2RewardModel;
 import dev.lathe.train.rollout.ResponseBatch;
@@ -49,7 +50,7 @@ class PpoMiniBatchGradientTest {
             result.loss().backward();
             check(policy.namedParameters().get("transformer.wte.weight"), loss);
             check(policy.namedParameters().get("transformer.h.0.attn.c_attn.weight"), loss);
-            check(value.namedParameters().get(RewardModelPass.SCORE_WEIGHT), loss);
+            check(value.namedParameters().get(RewardModel.SCORE_WEIGHT), loss);
             check(value.namedParameters().get("transformer.h.1.mlp.c_fc.weight"), loss);
             policy.zeroGrad();
             value.parameters().forEach(Tensor::zeroGrad);
