@@ -9,13 +9,33 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Reverse-mode differentiation over the recorded nodes. Gradients of intermediate tensors live in the current
  * scope; gradients of leaves accumulate into {@link Tensor#grad()}, which the leaf owns.
  */
 public final class Autograd {
+    private static final ThreadLocal<Consumer<Tensor>> LEAF_READY = new ThreadLocal<>();
+
     private Autograd() {}
+
+    /** A registered leaf listener; closing it restores the previous one. */
+    public interface Listening extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Until the returned handle is closed, backward passes on this thread call {@code listener} with each leaf as
+     * soon as its gradient for that pass is complete (every node that feeds it has run), while the rest of the
+     * pass still runs: data-parallel training starts all-reducing gradients there.
+     */
+    public static Listening onLeafGradientReady(Consumer<Tensor> listener) {
+        Consumer<Tensor> previous = LEAF_READY.get();
+        LEAF_READY.set(listener);
+        return () -> LEAF_READY.set(previous);
+    }
 
     /** Propagates {@code gradient} (ones for a scalar when null) from {@code root} to every leaf that requires grad. */
     public static void backward(Tensor root, Tensor gradient) {
@@ -27,15 +47,23 @@ public final class Autograd {
                         + " differs from " + Arrays.toString(root.shape()));
             }
             Node rootNode = root.gradFn();
+            Consumer<Tensor> leafReady = LEAF_READY.get();
             if (rootNode == null) {
                 accumulateLeaf(root, seed);
+                if (leafReady != null) leafReady.accept(root);
                 return;
             }
             Map<Node, Tensor> pending = new IdentityHashMap<>();
             pending.put(rootNode, seed);
-            for (Node node : reverseOrder(rootNode)) {
+            List<Node> order = reverseOrder(rootNode);
+            Map<Tensor, Integer> leafEdges = leafReady == null ? null : leafEdges(order);
+            for (Node node : order) {
                 Tensor g = pending.remove(node);
-                if (g == null) continue;
+                List<Tensor> completed = leafEdges == null ? List.of() : completedBy(node, leafEdges);
+                if (g == null) {
+                    announce(completed, leafReady);
+                    continue;
+                }
                 Tensor[] inputs = node.inputs();
                 Tensor[] grads = node.apply(g);
                 for (int i = 0; i < inputs.length; i++) {
@@ -48,6 +76,7 @@ public final class Autograd {
                         accumulateLeaf(input, grads[i]);
                     }
                 }
+                announce(completed, leafReady);
             }
         }
     }
@@ -69,6 +98,43 @@ public final class Autograd {
         }
         nodes.sort((a, b) -> Long.compare(b.sequence(), a.sequence()));
         return nodes;
+    }
+
+    /** For each leaf that requires grad, the number of node inputs that are it (its gradient's contributions). */
+    private static Map<Tensor, Integer> leafEdges(List<Node> nodes) {
+        Map<Tensor, Integer> edges = new IdentityHashMap<>();
+        for (Node n : nodes) {
+            for (int i = 0; i < n.inputs().length; i++) {
+                Tensor in = n.inputs()[i];
+                if (n.needs()[i] && in.gradFn() == null && in.requiresGrad()) edges.merge(in, 1, Integer::sum);
+            }
+        }
+        return edges;
+    }
+
+    /**
+     * Counts down the leaf inputs of {@code node}, whose contributions are about to be accumulated (or are none),
+     * and returns the leaves whose last contributor it is: they are complete once the node has run.
+     */
+    private static List<Tensor> completedBy(Node node, Map<Tensor, Integer> edges) {
+        List<Tensor> done = List.of();
+        for (int i = 0; i < node.inputs().length; i++) {
+            Tensor in = node.inputs()[i];
+            Integer left = node.needs()[i] ? edges.get(in) : null;
+            if (left == null) continue;
+            if (left == 1) {
+                edges.remove(in);
+                if (done.isEmpty()) done = new ArrayList<>();
+                done.add(in);
+            } else {
+                edges.put(in, left - 1);
+            }
+        }
+        return done;
+    }
+
+    private static void announce(List<Tensor> leaves, Consumer<Tensor> listener) {
+        if (listener != null) leaves.forEach(listener);
     }
 
     private static void accumulateLeaf(Tensor leaf, Tensor g) {

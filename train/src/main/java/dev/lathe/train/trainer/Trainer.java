@@ -7,8 +7,12 @@ import dev.lathe.core.optim.GradClip;
 import dev.lathe.core.optim.LrSchedule;
 import dev.lathe.train.cli.UsageException;
 import dev.lathe.train.data.EpochSampler;
+import dev.lathe.train.distributed.GradientBuckets;
+import dev.lathe.train.distributed.Shards;
+import dev.lathe.train.distributed.World;
 import dev.lathe.train.report.RunReport;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +30,12 @@ import java.util.Map;
  *
  * <p>Per optimizer step s (1-based): lr = peak · schedule(s − 1); {@code grad_norm} is the global L2 norm of the
  * accumulated gradient before clipping; {@code learning_rate} is the rate this step used.
+ *
+ * <p>Data parallel ({@link World}, e.g. under {@code mpirun}): {@code batchSize} is per rank, so a step consumes
+ * batchSize × gradAccum × ranks rows, drawn as one process drawing micro-batches of batchSize × ranks would;
+ * each rank runs its {@link Shards} slice of every micro-batch, gradients are summed over ranks in buckets
+ * during the last backward of the step, and loss and metrics are reduced, so every rank takes the same step
+ * as that one process. Rank 0 alone writes metrics, evaluations, checkpoints and reports.
  */
 public final class Trainer {
     /** Files and folders of a run. */
@@ -36,7 +46,7 @@ public final class Trainer {
     private final String command;
     private final TrainingConfig config;
     private final PrintStream out;
-    private final PrintStream err;
+    private PrintStream err;
     private final boolean terminal;
     private NanPolicy nanPolicy = NanPolicy.STOP;
     private Path resume;
@@ -80,22 +90,40 @@ public final class Trainer {
 
     /** Trains {@code task} to the end; returns the last step's metrics. */
     public Map<String, Number> run(TrainingTask task) throws IOException {
+        World world = World.current();
+        if (world.size() == 1) return run(task, world);
+        if (!world.isLeader()) err = new PrintStream(OutputStream.nullOutputStream());
+        try {
+            Map<String, Number> last = run(task, world);
+            world.barrier();
+            return last;
+        } catch (IOException | RuntimeException | Error e) {
+            world.abort(e);
+            throw e;
+        }
+    }
+
+    private Map<String, Number> run(TrainingTask task, World world) throws IOException {
         Files.createDirectories(config.out());
+        int globalMicroBatch = config.batchSize() * world.size();
         long total = config.totalSteps(task.size());
         LrSchedule schedule = LrSchedule.named(config.scheduler(), config.warmup(total), total);
         Map<String, Tensor> named = task.namedParameters();
         List<Tensor> params = new ArrayList<>(named.values());
         Map<String, Number> last = Map.of();
-        try (AdamW optimizer = Optimizers.adamW(named, config)) {
-            TrainerState start = resume == null ? null : restore(task, named, optimizer);
+        try (AdamW optimizer = Optimizers.adamW(named, config);
+             GradientBuckets buckets = new GradientBuckets(world, params, GradientBuckets.DEFAULT_BUCKET_BYTES)) {
+            TrainerState start = resume == null ? null : restore(task, named, optimizer, config.withBatchSize(globalMicroBatch));
             long done = start == null ? 0 : start.globalStep();
-            EpochSampler sampler = start == null ? new EpochSampler(task.size(), config.batchSize(), config.seed()) : start.sampler();
+            EpochSampler sampler = start == null ? new EpochSampler(task.size(), globalMicroBatch, config.seed()) : start.sampler();
             long tokensSeen = start == null ? 0 : start.numTokens();
             var progress = new ProgressLine(err, terminal, done, total);
             err.printf("training: %d examples, %d steps of %d × %d examples, lr %.3g (%s)%n", task.size(), total,
-                    config.gradAccum(), config.batchSize(), config.lr(), config.scheduler());
-            try (MetricsLog log = new MetricsLog(config.out().resolve(METRICS), out, done);
-                 MetricsLog evalLog = evaluation == null ? null : new MetricsLog(config.out().resolve(EVAL_METRICS), null, done)) {
+                    config.gradAccum(), globalMicroBatch, config.lr(), config.scheduler());
+            boolean leader = world.isLeader();
+            try (MetricsLog log = leader ? new MetricsLog(config.out().resolve(METRICS), out, done) : null;
+                 MetricsLog evalLog = evaluation == null || !leader ? null : new MetricsLog(config.out().resolve(EVAL_METRICS), null, done)) {
+                long loopStart = System.nanoTime();
                 for (long step = done + 1; step <= total; step++) {
                     long begin = System.nanoTime();
                     List<int[]> micro = new ArrayList<>();
@@ -109,12 +137,23 @@ public final class Trainer {
                     StepMetrics own = new StepMetrics();
                     double loss = 0;
                     long tokens = 0;
-                    for (int[] batch : micro) {
-                        try (var s = Scope.open()) {
-                            TrainingTask.MicroStep r = task.accumulate(batch, normaliser, own);
+                    for (int m = 0; m < micro.size(); m++) {
+                        int[] mine = Shards.of(micro.get(m), world.rank(), world.size());
+                        if (mine.length == 0) continue;
+                        try (var s = Scope.open();
+                             var sync = world.size() > 1 && m == micro.size() - 1 ? buckets.overlap() : null) {
+                            TrainingTask.MicroStep r = task.accumulate(mine, normaliser, own);
                             loss += r.loss();
                             tokens += r.tokens();
                         }
+                    }
+                    if (world.size() > 1) {
+                        buckets.finish(1);
+                        double[] sums = {loss, tokens};
+                        world.allReduce(sums, World.Reduction.SUM);
+                        loss = sums[0];
+                        tokens = (long) sums[1];
+                        own = StepMetricsReduction.reduce(own, world);
                     }
                     double gradNorm = config.maxGradNorm() > 0
                             ? GradClip.clipGradNorm(params, config.maxGradNorm())
@@ -144,13 +183,13 @@ public final class Trainer {
                     metrics.put("epoch", sampler.epoch());
                     metrics.putAll(own.values());
                     if (skipped) metrics.put("skipped", 1);
-                    log.write(step, metrics);
+                    if (leader) log.write(step, metrics);
                     progress.update(step, loss, tokensPerSecond);
                     last = metrics;
-                    if (evaluation != null && evaluation.due(step, total, config.saveSteps())) {
+                    if (leader && evaluation != null && evaluation.due(step, total, config.saveSteps())) {
                         evalLog.write(step, evaluation.run());
                     }
-                    if (config.saveSteps() > 0 && step % config.saveSteps() == 0) {
+                    if (leader && config.saveSteps() > 0 && step % config.saveSteps() == 0) {
                         var state = TrainerState.of(step, total, tokensSeen, optimizer.stepCount(), config.gradAccum(), sampler);
                         double nextLr = config.lr() * schedule.factor(step);
                         Checkpoints.save(config.out().resolve(Checkpoints.PREFIX + step), dir -> {
@@ -162,10 +201,17 @@ public final class Trainer {
                         writeReport();
                     }
                 }
+                if (world.size() > 1) {
+                    err.printf("distributed: %d gradient buckets; all-reduce %.2f s on the communication thread, %.2f s"
+                            + " of it waited for after backward, in %.2f s of steps%n", buckets.count(),
+                            world.gradientReduceNanos() / 1e9, buckets.exposedCommunicationNanos() / 1e9,
+                            (System.nanoTime() - loopStart) / 1e9);
+                }
             }
         } finally {
             params.forEach(Tensor::zeroGrad);
         }
+        if (!world.isLeader()) return last;
         Checkpoints.save(task, config.out().resolve(FINAL));
         writeReport();
         err.println("training: done; model in " + config.out().resolve(FINAL));
@@ -176,11 +222,11 @@ public final class Trainer {
      * Loads the checkpoint's weights, moments and state. A checkpoint this run cannot continue (other data or
      * batch layout, another model) is bad input: a UsageException.
      */
-    private TrainerState restore(TrainingTask task, Map<String, Tensor> named, AdamW optimizer) {
+    private TrainerState restore(TrainingTask task, Map<String, Tensor> named, AdamW optimizer, TrainingConfig sampling) {
         TrainerState state;
         try {
             state = TrainerState.read(resume);
-            String mismatch = state.mismatch(task.size(), config);
+            String mismatch = state.mismatch(task.size(), sampling);
             if (mismatch != null) throw new UsageException("cannot resume from " + resume + ": " + mismatch);
             Checkpoints.loadWeights(resume, named);
             OptimizerState.read(resume, optimizer, named, state.optimizerSteps());

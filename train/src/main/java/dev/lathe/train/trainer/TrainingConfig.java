@@ -43,6 +43,12 @@ public record TrainingConfig(
         if (saveSteps < 0) throw new IllegalArgumentException("save steps must be >= 0, got " + saveSteps);
     }
 
+    /** These settings with another micro-batch size (a data-parallel run's global micro-batch). */
+    public TrainingConfig withBatchSize(int rows) {
+        return new TrainingConfig(out, lr, weightDecay, beta1, beta2, eps, scheduler, warmupSteps, warmupRatio, rows,
+                gradAccum, steps, epochs, maxGradNorm, seed, saveSteps);
+    }
+
     /** Optimizer steps of the run for {@code size} examples. */
     public long totalSteps(int size) {
         if (steps > 0) return steps;
