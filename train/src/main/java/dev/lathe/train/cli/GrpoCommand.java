@@ -74,12 +74,14 @@ public final class GrpoCommand implements Command {
         Path data = TrainingFlags.data(args);
         GrpoConfig grpo = config(args);
         TrainingConfig config = OnlineFlags.training(args);
+        String resumeFlag = TrainingFlags.resumeFlag(args);
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
         float dropout = TrainingFlags.dropout(args);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
         try (CausalLm policy = ModelDirs.causalLm(dir)) {
             int maxPrompt = OnlineFlags.maxPromptLength(args, policy, grpo.maxCompletionLength(), "--max-completion-length");
             args.rejectUnknown();
+            Path resume = TrainingFlags.resume(resumeFlag, err);
             CompletionScorer fn = null;
             if (rewardFn != null) {
                 try {
@@ -104,7 +106,7 @@ public final class GrpoCommand implements Command {
                         : target -> adapters.save(target, dir);
                 var task = new GrpoTask(policy, reference, scorer, prompts, grpo, eos, pad != null ? pad : eos,
                         config.seed(), saver);
-                new OnlineTrainer(name(), config, out, err, System.console() != null).run(task);
+                new OnlineTrainer(name(), config, out, err, System.console() != null).resumeFrom(resume).run(task);
             }
         }
         return 0;

@@ -21,7 +21,7 @@ import java.util.Locale;
 /** {@code ./lathe ppo}: RLHF with PPO (TRL's PPOTrainer) against a reward model, on {"prompt"} rows. */
 public final class PpoCommand implements Command {
     /** Where the value model goes inside a saved run folder. */
-    static final String VALUE_MODEL = "value_model";
+    static final String VALUE_MODEL = PpoTask.VALUE_MODEL;
 
     @Override
     public String name() {
@@ -88,6 +88,7 @@ public final class PpoCommand implements Command {
         Path data = TrainingFlags.data(args);
         PpoConfig ppo = config(args);
         TrainingConfig config = OnlineFlags.training(args);
+        String resumeFlag = TrainingFlags.resumeFlag(args);
         if (config.batchSize() % ppo.numMiniBatches() != 0) {
             throw new UsageException("--num-mini-batches " + ppo.numMiniBatches() + " must divide --batch-size "
                     + config.batchSize());
@@ -98,6 +99,7 @@ public final class PpoCommand implements Command {
         try (CausalLm policy = ModelDirs.causalLm(dir)) {
             int maxPrompt = OnlineFlags.maxPromptLength(args, policy, ppo.responseLength(), "--response-length");
             args.rejectUnknown();
+            Path resume = TrainingFlags.resume(resumeFlag, err);
             List<PromptExample> prompts = OnlineFlags.prompts(data, tokenizer, maxPrompt, false, config.batchSize(), name(), err);
             LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), ModelDirs.module(policy), config.seed(), err);
             try (CausalLm reference = OnlineFlags.reference(refDir, dir, policy, adapters);
@@ -116,7 +118,7 @@ public final class PpoCommand implements Command {
                             savePolicy.save(target);
                             value.save(target.resolve(VALUE_MODEL), DType.F32, dir);
                         });
-                new OnlineTrainer(name(), config, out, err, System.console() != null).run(task);
+                new OnlineTrainer(name(), config, out, err, System.console() != null).resumeFrom(resume).run(task);
             }
         }
         return 0;

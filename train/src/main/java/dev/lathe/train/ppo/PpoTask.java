@@ -17,6 +17,7 @@ import dev.lathe.train.rollout.ResponseBatch;
 import dev.lathe.train.rollout.ResponseLogProbs;
 import dev.lathe.train.rollout.RewardModelPass;
 import dev.lathe.train.rollout.RowArrays;
+import dev.lathe.train.trainer.Checkpoints;
 import dev.lathe.train.trainer.ModelSaver;
 import dev.lathe.train.trainer.OnlineTask;
 import dev.lathe.train.trainer.TrainingTask;
@@ -46,6 +47,9 @@ import java.util.Random;
  * dropout), the updates in training mode.
  */
 public final class PpoTask implements OnlineTask {
+    /** Where the value model goes inside a saved folder. */
+    public static final String VALUE_MODEL = "value_model";
+
     private final CausalLm policy;
     private final CausalLm reference;
     private final RewardModel valueModel;
@@ -61,7 +65,8 @@ public final class PpoTask implements OnlineTask {
      * @param valueModel a one-label *ForSequenceClassification whose score head gives a value per position
      * @param eosTokenId ends a response (negative: never); padTokenId fills prompts and responses after EOS
      * @param seed       sampling and mini-batch permutations of step s derive from (seed, s)
-     * @param saver      writes the trained models under a folder
+     * @param saver      writes the trained models under a folder: the policy in it, the value model in
+     *                   {@link #VALUE_MODEL}/
      */
     public PpoTask(CausalLm policy, CausalLm reference, RewardModel valueModel, CompletionScorer scorer,
                    List<PromptExample> prompts, PpoConfig config, int eosTokenId, int padTokenId, long seed,
@@ -200,5 +205,12 @@ public final class PpoTask implements OnlineTask {
     @Override
     public void save(Path dir) throws IOException {
         saver.save(dir);
+    }
+
+    /** The policy's trained parameters from {@code dir}, the value model's from {@code dir/value_model/}. */
+    @Override
+    public void load(Path dir) throws IOException {
+        Checkpoints.loadWeights(dir, TrainingTask.trainable(policy.namedParameters()));
+        Checkpoints.loadWeights(dir.resolve(VALUE_MODEL), TrainingTask.trainable(valueModel.namedParameters()));
     }
 }

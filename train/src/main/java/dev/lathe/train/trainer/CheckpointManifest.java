@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -17,8 +18,9 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * {@code CHECKPOINT/checksums.json}: the SHA-256 of every other file of a checkpoint folder, written last, so a
- * folder whose manifest verifies is complete and intact: {@code {"files": {"model.safetensors": "ab12…", …}}}.
+ * {@code CHECKPOINT/checksums.json}: the SHA-256 of every other file of a checkpoint folder and its subfolders
+ * (by relative path, '/'-separated), written last, so a folder whose manifest verifies is complete and intact:
+ * {@code {"files": {"model.safetensors": "ab12…", "value_model/model.safetensors": "cd34…", …}}}.
  */
 public final class CheckpointManifest {
     public static final String FILE = "checksums.json";
@@ -27,14 +29,14 @@ public final class CheckpointManifest {
 
     private CheckpointManifest() {}
 
-    /** Hashes every regular file directly in {@code dir} and writes the manifest. */
+    /** Hashes every regular file under {@code dir} and writes the manifest. */
     public static void write(Path dir) throws IOException {
         ObjectNode files = JSON.createObjectNode();
         List<Path> entries;
-        try (Stream<Path> s = Files.list(dir)) {
-            entries = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals(FILE)).sorted().toList();
+        try (Stream<Path> s = Files.walk(dir)) {
+            entries = s.filter(Files::isRegularFile).filter(p -> !p.equals(dir.resolve(FILE))).sorted().toList();
         }
-        for (Path f : entries) files.put(f.getFileName().toString(), sha256(f));
+        for (Path f : entries) files.put(dir.relativize(f).toString().replace(File.separatorChar, '/'), sha256(f));
         ObjectNode root = JSON.createObjectNode();
         root.set("files", files);
         Files.writeString(dir.resolve(FILE), JSON.writeValueAsString(root) + "\n");
@@ -60,7 +62,9 @@ public final class CheckpointManifest {
         }
         for (Map.Entry<String, JsonNode> e : files.properties()) {
             Path f = dir.resolve(e.getKey());
-            if (!f.normalize().getParent().equals(dir.normalize())) return manifest + " lists a file outside the folder: " + e.getKey();
+            if (!f.normalize().startsWith(dir.normalize()) || f.normalize().equals(dir.normalize())) {
+                return manifest + " lists a file outside the folder: " + e.getKey();
+            }
             if (!Files.isRegularFile(f)) return f + " is missing";
             if (!sha256(f).equals(e.getValue().asText())) return f + " does not match its SHA-256 in " + FILE + " (corrupt or partly written)";
         }

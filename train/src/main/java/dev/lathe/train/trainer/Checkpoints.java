@@ -2,6 +2,7 @@ package dev.lathe.train.trainer;
 
 import dev.lathe.core.Tensor;
 import dev.lathe.models.io.SafetensorsReader;
+import dev.lathe.models.lora.LoraModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.FileVisitResult;
@@ -71,11 +72,16 @@ public final class Checkpoints {
         throw new IllegalArgumentException("cannot resume from " + path + ": no complete " + PREFIX + "N folder in it");
     }
 
-    /** Overwrites every parameter with the checkpoint's weights; each must be there with the parameter's shape. */
-    static void loadWeights(Path dir, Map<String, Tensor> named) throws IOException {
-        try (SafetensorsReader weights = SafetensorsReader.open(dir.resolve(WEIGHTS))) {
+    /**
+     * Overwrites every parameter with the weights saved in {@code dir}; each must be there with the parameter's
+     * shape. A folder of LoRA adapters (no model.safetensors) holds them under PEFT's keys in adapter_model.safetensors.
+     */
+    public static void loadWeights(Path dir, Map<String, Tensor> named) throws IOException {
+        boolean adapters = !Files.exists(dir.resolve(WEIGHTS)) && Files.exists(dir.resolve(LoraModel.WEIGHTS));
+        String prefix = adapters ? LoraModel.KEY_PREFIX : "";
+        try (SafetensorsReader weights = SafetensorsReader.open(dir.resolve(adapters ? LoraModel.WEIGHTS : WEIGHTS))) {
             for (Map.Entry<String, Tensor> e : named.entrySet()) {
-                String key = e.getKey();
+                String key = prefix + e.getKey();
                 if (!weights.contains(key)) throw new IOException(weights.file() + ": no \"" + key + "\"");
                 int[] shape = weights.info(key).shape();
                 if (!Arrays.equals(shape, e.getValue().shape())) {

@@ -26,6 +26,14 @@ public interface OnlineTask {
     /** Writes the trained model(s) as Hugging Face folders under {@code dir}, which does not exist yet. */
     void save(Path dir) throws IOException;
 
+    /**
+     * Overwrites every trained parameter with its value in {@code dir}, a folder {@link #save} wrote (resume).
+     * By default the parameters are one model's, in {@code dir} itself under the names {@link #namedParameters} gives.
+     */
+    default void load(Path dir) throws IOException {
+        Checkpoints.loadWeights(dir, namedParameters());
+    }
+
     /** One optimizer update of the accumulated gradients: clip, AdamW step, zero the gradients. */
     @FunctionalInterface
     interface Update {

@@ -10,6 +10,7 @@ import dev.lathe.train.report.RunReport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,8 +20,9 @@ import java.util.Map;
  * The loop of online RL trainers (TRL's PPOTrainer / GRPOTrainer): each step draws {@code batchSize} prompts
  * (seeded epochs over the data; an epoch's short last batch is skipped, as TRL drops it), and the task rolls them out and updates the model. The learning rate follows
  * the schedule over steps (TRL steps its scheduler once per rollout batch) and is constant within a step.
- * Metrics go to {@code OUT/metrics.jsonl}, checkpoints every {@code saveSteps}, the model to {@code OUT/final/},
- * and the report is redrawn at each of them.
+ * Metrics go to {@code OUT/metrics.jsonl}, checkpoints every {@code saveSteps} (as {@link Trainer}'s: the trained
+ * model(s), optimizer moments, loop state, checksums; a run resumes from one exactly), the model to
+ * {@code OUT/final/}, and the report is redrawn at each of them.
  */
 public final class OnlineTrainer {
     private final String command;
@@ -28,6 +30,7 @@ public final class OnlineTrainer {
     private final PrintStream out;
     private final PrintStream err;
     private final boolean terminal;
+    private Path resume;
 
     /** As {@link Trainer}'s constructor. */
     public OnlineTrainer(String command, TrainingConfig config, PrintStream out, PrintStream err, boolean terminal) {
@@ -38,7 +41,18 @@ public final class OnlineTrainer {
         this.terminal = terminal;
     }
 
-    /** Trains {@code task} to the end; returns every step's metrics in order. */
+    /**
+     * Continues the run saved in {@code checkpoint} (a folder {@link Checkpoints#resumable} accepted; null: a fresh
+     * run): its weights, optimizer moments and step count, schedule and sampler position, token and episode counts
+     * replace the fresh ones, and the run goes on to the configured total steps. Each step's sampling and
+     * mini-batch order derive from (seed, step), so the resumed steps are the uninterrupted run's.
+     */
+    public OnlineTrainer resumeFrom(Path checkpoint) {
+        this.resume = checkpoint;
+        return this;
+    }
+
+    /** Trains {@code task} to the end; returns the metrics of every step it ran, in order. */
     public List<Map<String, Number>> run(OnlineTask task) throws IOException {
         Files.createDirectories(config.out());
         if (task.size() < config.batchSize()) {
@@ -48,13 +62,17 @@ public final class OnlineTrainer {
         LrSchedule schedule = LrSchedule.named(config.scheduler(), config.warmup(total), total);
         Map<String, Tensor> named = task.namedParameters();
         List<Tensor> params = new ArrayList<>(named.values());
-        EpochSampler sampler = new EpochSampler(task.size(), config.batchSize(), config.seed());
-        var progress = new ProgressLine(err, terminal, 0, total);
         List<Map<String, Number>> history = new ArrayList<>();
-        err.printf("training: %d prompts, %d steps of %d prompts, lr %.3g (%s)%n", task.size(), total,
-                config.batchSize(), config.lr(), config.scheduler());
-        try (AdamW optimizer = Optimizers.adamW(named, config);
-             MetricsLog log = new MetricsLog(config.out().resolve(Trainer.METRICS), out, 0)) {
+        try (AdamW optimizer = Optimizers.adamW(named, config)) {
+            TrainerState start = resume == null ? null
+                    : ResumableCheckpoint.restore(resume, task.size(), config, task::load, optimizer, named, err);
+            long done = start == null ? 0 : start.globalStep();
+            EpochSampler sampler = start == null ? new EpochSampler(task.size(), config.batchSize(), config.seed()) : start.sampler();
+            long tokensSeen = start == null ? 0 : start.numTokens();
+            long episodes = start == null ? 0 : start.episodes();
+            var progress = new ProgressLine(err, terminal, done, total);
+            err.printf("training: %d prompts, %d steps of %d prompts, lr %.3g (%s)%n", task.size(), total,
+                    config.batchSize(), config.lr(), config.scheduler());
             OnlineTask.Update update = () -> {
                 double norm = config.maxGradNorm() > 0
                         ? GradClip.clipGradNorm(params, config.maxGradNorm())
@@ -63,35 +81,39 @@ public final class OnlineTrainer {
                 params.forEach(Tensor::zeroGrad);
                 return norm;
             };
-            long tokensSeen = 0, episodes = 0;
-            for (long step = 1; step <= total; step++) {
-                long start = System.nanoTime();
-                double lr = config.lr() * schedule.factor(step - 1);
-                optimizer.setLr((float) lr);
-                params.forEach(Tensor::zeroGrad);
-                int[] prompts = sampler.next();
-                while (prompts.length < config.batchSize()) prompts = sampler.next(); // TRL drops a short last batch
-                OnlineTask.StepResult r;
-                try (var s = Scope.open()) {
-                    r = task.step(prompts, step, update);
-                }
-                tokensSeen += r.tokens();
-                episodes += r.completions();
-                Map<String, Number> metrics = new LinkedHashMap<>();
-                metrics.put("loss", r.loss());
-                metrics.put("grad_norm", r.gradNorm());
-                metrics.put("learning_rate", lr);
-                metrics.put("tokens_per_second", r.tokens() / ((System.nanoTime() - start) / 1e9));
-                metrics.put("num_tokens", tokensSeen);
-                metrics.put("episode", episodes);
-                metrics.put("epoch", sampler.epoch());
-                metrics.putAll(r.metrics());
-                log.write(step, metrics);
-                progress.update(step, r.loss(), metrics.get("tokens_per_second").doubleValue());
-                history.add(metrics);
-                if (config.saveSteps() > 0 && step % config.saveSteps() == 0) {
-                    Checkpoints.save(config.out().resolve(Checkpoints.PREFIX + step), task::save);
-                    writeReport();
+            try (MetricsLog log = new MetricsLog(config.out().resolve(Trainer.METRICS), out, done)) {
+                for (long step = done + 1; step <= total; step++) {
+                    long begin = System.nanoTime();
+                    double lr = config.lr() * schedule.factor(step - 1);
+                    optimizer.setLr((float) lr);
+                    params.forEach(Tensor::zeroGrad);
+                    int[] prompts = sampler.next();
+                    while (prompts.length < config.batchSize()) prompts = sampler.next(); // TRL drops a short last batch
+                    OnlineTask.StepResult r;
+                    try (var s = Scope.open()) {
+                        r = task.step(prompts, step, update);
+                    }
+                    tokensSeen += r.tokens();
+                    episodes += r.completions();
+                    Map<String, Number> metrics = new LinkedHashMap<>();
+                    metrics.put("loss", r.loss());
+                    metrics.put("grad_norm", r.gradNorm());
+                    metrics.put("learning_rate", lr);
+                    metrics.put("tokens_per_second", r.tokens() / ((System.nanoTime() - begin) / 1e9));
+                    metrics.put("num_tokens", tokensSeen);
+                    metrics.put("episode", episodes);
+                    metrics.put("epoch", sampler.epoch());
+                    metrics.putAll(r.metrics());
+                    log.write(step, metrics);
+                    progress.update(step, r.loss(), metrics.get("tokens_per_second").doubleValue());
+                    history.add(metrics);
+                    if (config.saveSteps() > 0 && step % config.saveSteps() == 0) {
+                        var state = TrainerState.of(step, total, tokensSeen, optimizer.stepCount(), config.gradAccum(), sampler)
+                                .withEpisodes(episodes);
+                        ResumableCheckpoint.save(config.out().resolve(Checkpoints.PREFIX + step), task::save, optimizer,
+                                named, state, config, config.lr() * schedule.factor(step));
+                        writeReport();
+                    }
                 }
             }
         } finally {

@@ -5,7 +5,6 @@ import dev.lathe.core.Tensor;
 import dev.lathe.core.optim.AdamW;
 import dev.lathe.core.optim.GradClip;
 import dev.lathe.core.optim.LrSchedule;
-import dev.lathe.train.cli.UsageException;
 import dev.lathe.train.data.EpochSampler;
 import dev.lathe.train.distributed.GradientBuckets;
 import dev.lathe.train.distributed.Shards;
@@ -113,7 +112,8 @@ public final class Trainer {
         Map<String, Number> last = Map.of();
         try (AdamW optimizer = Optimizers.adamW(named, config);
              GradientBuckets buckets = new GradientBuckets(world, params, GradientBuckets.DEFAULT_BUCKET_BYTES)) {
-            TrainerState start = resume == null ? null : restore(task, named, optimizer, config.withBatchSize(globalMicroBatch));
+            TrainerState start = resume == null ? null : ResumableCheckpoint.restore(resume, task.size(),
+                    config.withBatchSize(globalMicroBatch), dir -> Checkpoints.loadWeights(dir, named), optimizer, named, err);
             long done = start == null ? 0 : start.globalStep();
             EpochSampler sampler = start == null ? new EpochSampler(task.size(), globalMicroBatch, config.seed()) : start.sampler();
             long tokensSeen = start == null ? 0 : start.numTokens();
@@ -191,13 +191,8 @@ public final class Trainer {
                     }
                     if (leader && config.saveSteps() > 0 && step % config.saveSteps() == 0) {
                         var state = TrainerState.of(step, total, tokensSeen, optimizer.stepCount(), config.gradAccum(), sampler);
-                        double nextLr = config.lr() * schedule.factor(step);
-                        Checkpoints.save(config.out().resolve(Checkpoints.PREFIX + step), dir -> {
-                            task.save(dir);
-                            OptimizerState.write(dir, optimizer, named);
-                            state.write(dir, config, nextLr);
-                            CheckpointManifest.write(dir);
-                        });
+                        ResumableCheckpoint.save(config.out().resolve(Checkpoints.PREFIX + step), task::save, optimizer,
+                                named, state, config, config.lr() * schedule.factor(step));
                         writeReport();
                     }
                 }
@@ -216,25 +211,6 @@ public final class Trainer {
         writeReport();
         err.println("training: done; model in " + config.out().resolve(FINAL));
         return last;
-    }
-
-    /**
-     * Loads the checkpoint's weights, moments and state. A checkpoint this run cannot continue (other data or
-     * batch layout, another model) is bad input: a UsageException.
-     */
-    private TrainerState restore(TrainingTask task, Map<String, Tensor> named, AdamW optimizer, TrainingConfig sampling) {
-        TrainerState state;
-        try {
-            state = TrainerState.read(resume);
-            String mismatch = state.mismatch(task.size(), sampling);
-            if (mismatch != null) throw new UsageException("cannot resume from " + resume + ": " + mismatch);
-            Checkpoints.loadWeights(resume, named);
-            OptimizerState.read(resume, optimizer, named, state.optimizerSteps());
-        } catch (IOException | IllegalArgumentException e) {
-            throw new UsageException("cannot resume from " + resume + ": " + e.getMessage(), e);
-        }
-        err.printf("training: resumed from %s at step %d%n", resume, state.globalStep());
-        return state;
     }
 
     /** Redraws {@code OUT/report.html}; a report that cannot be written is a warning, never the end of training. */

@@ -26,9 +26,10 @@ import java.nio.file.Path;
  * @param batchSize examples per micro-batch
  * @param gradAccum micro-batches per optimizer step
  * @param batchesServed micro-batches the sampler has served
+ * @param episodes completions an online run has generated so far (its metrics' episode; 0 for supervised runs)
  */
 public record TrainerState(long globalStep, long maxSteps, long numTokens, long optimizerSteps, long seed,
-                           int numExamples, int batchSize, int gradAccum, long batchesServed) {
+                           int numExamples, int batchSize, int gradAccum, long batchesServed, long episodes) {
     public static final String FILE = "trainer_state.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -36,7 +37,13 @@ public record TrainerState(long globalStep, long maxSteps, long numTokens, long 
     public static TrainerState of(long globalStep, long maxSteps, long numTokens, long optimizerSteps, int gradAccum,
                                   EpochSampler sampler) {
         return new TrainerState(globalStep, maxSteps, numTokens, optimizerSteps, sampler.seed(), sampler.size(),
-                sampler.batchSize(), gradAccum, sampler.batchesServed());
+                sampler.batchSize(), gradAccum, sampler.batchesServed(), 0);
+    }
+
+    /** This state with an online run's episode count. */
+    public TrainerState withEpisodes(long episodes) {
+        return new TrainerState(globalStep, maxSteps, numTokens, optimizerSteps, seed, numExamples, batchSize,
+                gradAccum, batchesServed, episodes);
     }
 
     /** A sampler at this state's position: its next batches are those the saved run would have drawn next. */
@@ -65,6 +72,7 @@ public record TrainerState(long globalStep, long maxSteps, long numTokens, long 
     public void write(Path dir, TrainingConfig config, double nextLr) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("global_step", globalStep).put("max_steps", maxSteps).put("epoch", epoch()).put("num_tokens", numTokens);
+        if (episodes > 0) root.put("episode", episodes);
         root.putObject("optimizer").put("step_count", optimizerSteps).put("file", OptimizerState.FILE);
         root.putObject("lr_schedule").put("type", config.scheduler()).put("peak_lr", config.lr())
                 .put("warmup_steps", config.warmup(maxSteps)).put("total_steps", maxSteps).put("next_lr", nextLr);
@@ -83,7 +91,7 @@ public record TrainerState(long globalStep, long maxSteps, long numTokens, long 
                 number(file, root, "num_tokens"), number(file, root.path("optimizer"), "step_count"),
                 number(file, sampler, "seed"), (int) number(file, sampler, "num_examples"),
                 (int) number(file, sampler, "batch_size"), (int) number(file, sampler, "grad_accum"),
-                number(file, sampler, "batches_served"));
+                number(file, sampler, "batches_served"), root.has("episode") ? number(file, root, "episode") : 0);
     }
 
     private static long number(Path file, JsonNode node, String field) throws IOException {
