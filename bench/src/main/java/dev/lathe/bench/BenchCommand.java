@@ -42,9 +42,10 @@ public final class BenchCommand implements Command {
                        [--targets c_attn,c_proj,c_fc] [--warmup 1] [--iters 3]
                 Training steps of a random-weight GPT-2: full fine-tuning, LoRA (F32 base) and LoRA over a BF16 base;
                 the last stdout line gives each mode's trainable parameters, peak native bytes and median step ms.
-                usage: ./lathe bench load-qwen3 [--layers 28] [--batch 1] [--seq 64] [--iters 2] [--dir DIR]
+                usage: ./lathe bench load-qwen3 [--layers 28] [--batch 1] [--seq 64] [--iters 2] [--lora-rank R] [--dir DIR]
                 Writes a random Qwen3-0.6B-shaped checkpoint (BF16, two shards + index; kept in DIR if given), loads it
-                and runs full fine-tuning steps; the last stdout line gives load time, peak bytes and step ms.""";
+                and runs full fine-tuning steps, or with --lora-rank LoRA SFT steps (all seven projections, frozen
+                base in BF16); the last stdout line gives load time, peak bytes and step ms.""";
     }
 
     @Override

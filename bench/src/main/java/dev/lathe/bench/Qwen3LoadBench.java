@@ -14,6 +14,8 @@ import dev.lathe.models.io.SafetensorsShards;
 import dev.lathe.models.io.SafetensorsWriter;
 import dev.lathe.models.llama.LlamaConfig;
 import dev.lathe.models.llama.LlamaModel;
+import dev.lathe.models.lora.LoraConfig;
+import dev.lathe.models.lora.LoraModel;
 import dev.lathe.train.cli.Args;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,15 +25,18 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 
 /**
  * {@code ./lathe bench load-qwen3}: writes a random-weight checkpoint of Qwen3-0.6B's shape (BF16, two shards and
- * an index, as the Hub stores larger models), loads it, and runs full fine-tuning steps (forward, next-token
- * cross-entropy, backward, AdamW) on CPU. Reports the write and load times, the peak native bytes of the load
- * and of the steps (weights, gradients, AdamW moments, activations), and the median step time.
+ * an index, as the Hub stores larger models), loads it, and runs fine-tuning steps (forward, next-token
+ * cross-entropy, backward, AdamW) on CPU: full fine-tuning, or with {@code --lora-rank R} LoRA SFT (adapters of
+ * rank R, alpha 2R, on all seven projections of every layer, the frozen projections re-stored as BF16). Reports
+ * the write and load times, the peak native bytes of the load and of the steps (weights, gradients, AdamW
+ * moments, activations), and the median step time.
  */
 final class Qwen3LoadBench {
     private static final String CONFIG = """
@@ -54,6 +59,7 @@ final class Qwen3LoadBench {
     private static int measure(Args args, PrintStream out, PrintStream err) throws IOException {
         int layers = BenchCommand.positive(args, "layers", 28), batch = BenchCommand.positive(args, "batch", 1);
         int seq = BenchCommand.positive(args, "seq", 64), iters = BenchCommand.positive(args, "iters", 2);
+        int rank = args.has("lora-rank") ? BenchCommand.positive(args, "lora-rank", LoraConfig.DEFAULT_R) : 0;
         String dirFlag = args.string("dir", null);
         args.rejectUnknown();
         LlamaConfig config = LlamaConfig.parse((ObjectNode) new ObjectMapper().readTree(String.format(CONFIG, layers)));
@@ -71,12 +77,16 @@ final class Qwen3LoadBench {
                 long loadPeak = HostAllocator.peakBytes() - before;
                 long params = model.parameterCount();
                 err.printf("bench load-qwen3: %,d parameters loaded in %.2f s, peak %,d bytes%n", params, loadS, loadPeak);
-                double[] ms = steps(model, config, batch, seq, iters, err);
+                List<Tensor> trainable = rank == 0 ? model.parameters() : loraSft(model, rank, dir, err);
+                long trainableCount = trainable.stream().mapToLong(Tensor::numel).sum();
+                double[] ms = steps(model, trainable, config, batch, seq, iters, err);
                 long stepPeak = HostAllocator.peakBytes() - before;
-                out.printf("{\"bench\":\"load-qwen3\",\"layers\":%d,\"parameters\":%d,\"batch\":%d,\"seq\":%d,"
+                out.printf("{\"bench\":\"load-qwen3\",\"mode\":\"%s\",\"lora_rank\":%d,\"layers\":%d,\"parameters\":%d,"
+                                + "\"trainable\":%d,\"batch\":%d,\"seq\":%d,"
                                 + "\"write_s\":%.2f,\"load_s\":%.2f,\"load_peak_bytes\":%d,\"step_peak_bytes\":%d,"
                                 + "\"first_step_ms\":%.0f,\"step_ms\":%.0f}%n",
-                        layers, params, batch, seq, writeS, loadS, loadPeak, stepPeak, ms[0], LossBench.median(ms));
+                        rank == 0 ? "full" : "lora", rank, layers, params, trainableCount, batch, seq, writeS, loadS,
+                        loadPeak, stepPeak, ms[0], LossBench.median(ms));
             }
         } finally {
             if (dirFlag == null) deleteTree(dir);
@@ -84,15 +94,29 @@ final class Qwen3LoadBench {
         return 0;
     }
 
-    /** Full fine-tuning steps; returns each step's milliseconds. */
-    private static double[] steps(LlamaModel model, LlamaConfig config, int batch, int seq, int iters, PrintStream err) {
+    /**
+     * Attaches LoRA adapters of rank {@code rank} (alpha 2·rank) to q/k/v/o and gate/up/down of every layer and
+     * re-stores the frozen projections as BF16; returns the adapters' weights, the only trainable tensors.
+     */
+    private static List<Tensor> loraSft(LlamaModel model, int rank, Path dir, PrintStream err) {
+        LoraConfig config = LoraConfig.causalLm(rank, 2 * rank, 0, LoraConfig.LLAMA_PROJECTIONS, dir.toString());
+        LoraModel lora = LoraModel.attach(model, config, new Random(2));
+        lora.storeFrozenWeightsAsBf16();
+        List<Tensor> trainable = List.copyOf(lora.trainableParameters().values());
+        err.printf("bench load-qwen3: LoRA rank %d on %d layers, frozen projections in BF16%n", rank, lora.layers().size());
+        return trainable;
+    }
+
+    /** Fine-tuning steps updating {@code trainable}; returns each step's milliseconds. */
+    private static double[] steps(LlamaModel model, List<Tensor> trainable, LlamaConfig config, int batch, int seq,
+                                  int iters, PrintStream err) {
         Random rng = new Random(1);
         int[] ids = new int[batch * seq], targets = new int[batch * seq], lengths = new int[batch];
         for (int i = 0; i < ids.length; i++) ids[i] = rng.nextInt(config.vocabSize());
         for (int i = 0; i < ids.length; i++) targets[i] = (i + 1) % seq == 0 ? LossOps.IGNORE_INDEX : ids[i + 1];
         Arrays.fill(lengths, seq);
         double[] ms = new double[iters];
-        try (AdamW optimizer = new AdamW(model.parameters(), AdamWConfig.pytorchDefaults())) {
+        try (AdamW optimizer = new AdamW(trainable, AdamWConfig.pytorchDefaults())) {
             for (int it = 0; it < iters; it++) {
                 long start = System.nanoTime();
                 float loss;

@@ -22,7 +22,7 @@ final class LlamaBody extends Module {
     private final RotaryEmbedding rotary;
 
     LlamaBody(LlamaConfig config, LlamaInit init) {
-        this.embedTokens = child("embed_tokens", new EmbeddingTable(config.vocabSize(), config.hiddenSize(), init)).weight;
+        this.embedTokens = child("embed_tokens", new WeightTable(config.vocabSize(), config.hiddenSize(), init)).weight;
         for (int i = 0; i < config.numLayers(); i++) layers.add(child("layers." + i, new LlamaDecoderLayer(config, init)));
         this.norm = child("norm", new RmsNorm(config.hiddenSize(), config.rmsNormEps(), init));
         this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta(), config.ropeScaling());
@@ -74,15 +74,6 @@ final class LlamaBody extends Module {
     private static void check(String what, Tensor t, Tensor ids) {
         if (t.rank() != 2 || t.dtype() != DType.I32 || !Arrays.equals(t.shape(), ids.shape())) {
             throw new IllegalArgumentException(what + " " + t + " is not I32 [B, T] like ids " + ids);
-        }
-    }
-
-    /** {@code embed_tokens}: the [V, C] table, N(0, 0.02²) when new. */
-    private static final class EmbeddingTable extends Module {
-        final Tensor weight;
-
-        EmbeddingTable(int vocab, int dim, LlamaInit init) {
-            this.weight = parameter("weight", () -> init.normal(vocab, dim));
         }
     }
 }

@@ -27,7 +27,7 @@ public final class LlamaModel extends Module implements CausalLm {
         this.config = config;
         this.body = child("model", new LlamaBody(config, init));
         this.lmHead = config.tieWordEmbeddings() ? null
-                : child("lm_head", new LlamaLinear(config.hiddenSize(), config.vocabSize(), false, init)).weight();
+                : child("lm_head", new WeightTable(config.vocabSize(), config.hiddenSize(), init)).weight;
         this.checkpointDtype = checkpointDtype;
     }
 

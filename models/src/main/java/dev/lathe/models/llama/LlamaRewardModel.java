@@ -29,7 +29,7 @@ public final class LlamaRewardModel extends Module implements RewardModel {
         this.config = config;
         this.body = child("model", new LlamaBody(config, init));
         int labels = config.numLabels() == null ? DEFAULT_LABELS : config.numLabels();
-        this.score = child("score", new LlamaLinear(config.hiddenSize(), labels, false, init)).weight();
+        this.score = child("score", new WeightTable(labels, config.hiddenSize(), init)).weight;
     }
 
     /** Loads a *ForSequenceClassification folder (single file or sharded). */

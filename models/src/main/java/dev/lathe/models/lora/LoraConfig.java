@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lathe.core.nn.Module;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,8 @@ import java.util.List;
  * lora_alpha (the update is scaled by alpha / r), lora_dropout on the adapter's input in training mode, the target
  * modules (a module matches a target when its name is the target or ends with "." + target, PEFT's rule), and
  * modules_to_save (trained in full and stored with the adapter, e.g. a reward model's {@code score} head).
- * Defaults are PEFT's: r 8, alpha 8, dropout 0; GPT-2's default target is {@code c_attn}.
+ * Defaults are PEFT's: r 8, alpha 8, dropout 0; the default targets are {@code c_attn} for GPT-2 and
+ * {@code q_proj, v_proj} for Llama, Qwen2 and Qwen3.
  */
 public record LoraConfig(int r, double alpha, double dropout, List<String> targetModules, List<String> modulesToSave,
                          String taskType, String baseModel) {
@@ -24,6 +26,11 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
     public static final int DEFAULT_R = 8;
     public static final double DEFAULT_ALPHA = 8;
     public static final List<String> GPT2_TARGETS = List.of("c_attn");
+    /** PEFT's default target_modules for llama, qwen2 and qwen3. */
+    public static final List<String> LLAMA_TARGETS = List.of("q_proj", "v_proj");
+    /** Every linear projection of a Llama-family decoder layer (QLoRA's "all linear layers"). */
+    public static final List<String> LLAMA_PROJECTIONS =
+            List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
     public LoraConfig {
         if (r < 1) throw new IllegalArgumentException("LoRA rank must be at least 1, got " + r);
@@ -44,6 +51,12 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         return new LoraConfig(r, alpha, dropout, targetModules, List.of(head), "SEQ_CLS", baseModel);
     }
 
+    /** PEFT's default targets for {@code model}: Llama's when it has a {@code self_attn.q_proj}, else GPT-2's. */
+    public static List<String> defaultTargets(Module model) {
+        boolean llama = model.namedModules().keySet().stream().anyMatch(name -> name.endsWith("self_attn.q_proj"));
+        return llama ? LLAMA_TARGETS : GPT2_TARGETS;
+    }
+
     /** alpha / r, what B A is multiplied by. */
     public double scaling() {
         return alpha / r;
@@ -57,6 +70,7 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         return false;
     }
 
+    /** Reads adapter_config.json; fan_in_fan_out is not kept: the adapted layers' own layout decides (as in PEFT). */
     public static LoraConfig read(Path dir) throws IOException {
         Path file = dir.resolve(FILE);
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(dir + ": no " + FILE);
@@ -81,8 +95,11 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
                 json.path("task_type").asText("CAUSAL_LM"), json.path("base_model_name_or_path").asText(""));
     }
 
-    /** Writes adapter_config.json with PEFT's keys; GPT-2's Conv1D layers make fan_in_fan_out true. */
-    public void write(Path dir, boolean inferenceMode) throws IOException {
+    /**
+     * Writes adapter_config.json with PEFT's keys; fan_in_fan_out is true for GPT-2's Conv1D layers (weight
+     * [in, out]) and false for Linear layers ([out, in]).
+     */
+    public void write(Path dir, boolean inferenceMode, boolean fanInFanOut) throws IOException {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode json = mapper.createObjectNode();
         json.put("peft_type", "LORA");
@@ -100,7 +117,7 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
             ArrayNode save = json.putArray("modules_to_save");
             modulesToSave.forEach(save::add);
         }
-        json.put("fan_in_fan_out", true);
+        json.put("fan_in_fan_out", fanInFanOut);
         json.put("bias", "none");
         json.put("init_lora_weights", true);
         json.put("use_rslora", false);

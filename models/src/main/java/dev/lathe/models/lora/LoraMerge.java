@@ -4,7 +4,6 @@ import dev.lathe.core.DType;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.nn.Module;
-import dev.lathe.models.gpt2.Conv1D;
 import dev.lathe.models.io.SafetensorsReader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,10 +12,10 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Folds a saved adapter into a base model's weights, PEFT's {@code merge_and_unload} for fan_in_fan_out layers:
- * each targeted Conv1D weight W [in, out] gets W += scaling · (B A)ᵀ, i.e. W[i][o] += scaling · Σ_k B[o][k] A[k][i]
- * (summed in float64, rounded once), and modules_to_save weights replace the base's. The model is then a plain
- * checkpoint again.
+ * Folds a saved adapter into a base model's weights, PEFT's {@code merge_and_unload}: each targeted layer's
+ * weight gets scaling · B A, i.e. ΔW[o][i] = scaling · Σ_k B[o][k] A[k][i] (summed in float64, rounded once),
+ * added at [o][i] of a Linear weight [out, in] and at [i][o] of a Conv1D weight [in, out]; modules_to_save
+ * weights replace the base's. The model is then a plain checkpoint again.
  */
 public final class LoraMerge {
     private LoraMerge() {}
@@ -30,14 +29,14 @@ public final class LoraMerge {
         try (SafetensorsReader reader = SafetensorsReader.open(file)) {
             int merged = 0;
             for (var e : model.namedModules().entrySet()) {
-                if (!(e.getValue() instanceof Conv1D layer) || !LoraConfig.matches(config.targetModules(), e.getKey())) continue;
+                if (!(e.getValue() instanceof AdaptableLayer layer) || !LoraConfig.matches(config.targetModules(), e.getKey())) continue;
                 String key = LoraModel.KEY_PREFIX + e.getKey();
                 try (Tensor a = read(reader, key + ".lora_A.weight"); Tensor b = read(reader, key + ".lora_B.weight")) {
-                    addDelta(layer.weight(), a, b, config.scaling(), key);
+                    addDelta(layer, a, b, config.scaling(), key);
                 }
                 merged++;
             }
-            if (merged == 0) throw new IllegalArgumentException("no Conv1D layer matches the LoRA targets " + config.targetModules());
+            if (merged == 0) throw new IllegalArgumentException("no adaptable layer matches the LoRA targets " + config.targetModules());
             for (var p : params.entrySet()) {
                 String key = LoraModel.KEY_PREFIX + p.getKey();
                 if (!reader.contains(key) || key.contains(".lora_")) continue;
@@ -51,18 +50,24 @@ public final class LoraMerge {
         return config;
     }
 
-    /** W [in, out] += scaling · (B [out, r] A [r, in])ᵀ. */
-    static void addDelta(Tensor w, Tensor a, Tensor b, double scaling, String layer) {
-        int in = w.dim(0), out = w.dim(1), r = a.dim(0);
+    /** The layer's weight += scaling · B [out, r] A [r, in], transposed for a fan_in_fan_out weight [in, out]. */
+    static void addDelta(AdaptableLayer layer, Tensor a, Tensor b, double scaling, String key) {
+        Tensor w = layer.weight();
+        int in = layer.inFeatures(), out = layer.outFeatures(), r = a.dim(0);
+        if (w.dtype() != DType.F32) throw new IllegalArgumentException(key + ": cannot merge into a " + w.dtype() + " weight");
         if (a.dim(1) != in || b.dim(0) != out || b.dim(1) != r) {
-            throw new IllegalArgumentException(layer + ": lora_A " + a + " and lora_B " + b + " do not fit weight [in, out] " + w);
+            throw new IllegalArgumentException(key + ": lora_A " + a + " and lora_B " + b + " do not fit a layer of "
+                    + in + " inputs and " + out + " outputs");
         }
+        // element (o, i) of the update sits at o·in + i in [out, in], at i·out + o in [in, out]
+        int outStride = layer.fanInFanOut() ? 1 : in, inStride = layer.fanInFanOut() ? out : 1;
         float[] wv = w.toFloatArray(), av = a.toFloatArray(), bv = b.toFloatArray();
-        for (int i = 0; i < in; i++) {
-            for (int o = 0; o < out; o++) {
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
                 double sum = 0;
                 for (int k = 0; k < r; k++) sum += (double) bv[o * r + k] * av[k * in + i];
-                wv[i * out + o] = (float) (wv[i * out + o] + scaling * sum);
+                int at = o * outStride + i * inStride;
+                wv[at] = (float) (wv[at] + scaling * sum);
             }
         }
         w.copyFrom(wv);

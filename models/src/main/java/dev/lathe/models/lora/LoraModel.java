@@ -3,7 +3,6 @@ package dev.lathe.models.lora;
 import dev.lathe.core.DType;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.nn.Module;
-import dev.lathe.models.gpt2.Conv1D;
 import dev.lathe.models.io.SafetensorsReader;
 import dev.lathe.models.io.SafetensorsWriter;
 import java.io.IOException;
@@ -18,12 +17,14 @@ import java.util.Random;
 import java.util.TreeSet;
 
 /**
- * The LoRA adapters of one model, PEFT's {@code PeftModel}: every Conv1D whose name matches the config's targets
- * gets an adapter, every base parameter is frozen (requiresGrad off) except those of modules_to_save, and the
- * trainable tensors are saved and loaded in PEFT's layout — {@code adapter_config.json} and
- * {@code adapter_model.safetensors} with keys {@code base_model.model.<parameter name>}
+ * The LoRA adapters of one model, PEFT's {@code PeftModel}: every adaptable layer (GPT-2's Conv1D, the Llama
+ * family's Linear projections) whose name matches the config's targets gets an adapter, every base parameter is
+ * frozen (requiresGrad off) except those of modules_to_save, and the trainable tensors are saved and loaded in
+ * PEFT's layout — {@code adapter_config.json} and {@code adapter_model.safetensors} with keys
+ * {@code base_model.model.<parameter name>}
  * ({@code base_model.model.transformer.h.0.attn.c_attn.lora_A.weight} [r, in], {@code …lora_B.weight} [out, r],
- * no adapter name), so {@code peft} loads Lathe's adapters and Lathe loads PEFT's.
+ * or {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight}; no adapter name), so {@code peft}
+ * loads Lathe's adapters and Lathe loads PEFT's.
  */
 public final class LoraModel {
     public static final String WEIGHTS = "adapter_model.safetensors";
@@ -34,22 +35,20 @@ public final class LoraModel {
     private final Module model;
     private final LoraConfig config;
     private final LoraSwitch lora = new LoraSwitch();
-    private final Map<String, Conv1D> layers = new LinkedHashMap<>();
+    private final Map<String, AdaptableLayer> layers = new LinkedHashMap<>();
 
     private LoraModel(Module model, LoraConfig config, Random rng) {
         this.model = model;
         this.config = config;
         model.namedModules().forEach((name, m) -> {
-            if (m instanceof Conv1D layer && LoraConfig.matches(config.targetModules(), name)) layers.put(name, layer);
+            if (m instanceof AdaptableLayer layer && LoraConfig.matches(config.targetModules(), name)) layers.put(name, layer);
         });
         if (layers.isEmpty()) {
-            throw new IllegalArgumentException("no Conv1D layer matches the LoRA targets " + config.targetModules());
+            throw new IllegalArgumentException("no adaptable layer matches the LoRA targets " + config.targetModules());
         }
         model.namedParameters().forEach((name, p) -> p.requiresGrad(isSaved(name)));
-        layers.forEach((name, layer) -> {
-            int in = layer.weight().dim(0), out = layer.weight().dim(1);
-            layer.attachLora(new LoraAdapter(in, out, config, rng, lora));
-        });
+        layers.forEach((name, layer) ->
+                layer.attachLora(new LoraAdapter(layer.inFeatures(), layer.outFeatures(), config, rng, lora)));
     }
 
     /** Freezes {@code model} and attaches fresh adapters (A from {@code rng}, B zero) to the targeted layers. */
@@ -87,8 +86,8 @@ public final class LoraModel {
         return config;
     }
 
-    /** The adapted layers by module name ({@code transformer.h.0.attn.c_attn}, …). */
-    public Map<String, Conv1D> layers() {
+    /** The adapted layers by module name ({@code transformer.h.0.attn.c_attn}, {@code model.layers.0.self_attn.q_proj}). */
+    public Map<String, AdaptableLayer> layers() {
         return layers;
     }
 
@@ -122,10 +121,14 @@ public final class LoraModel {
         void close();
     }
 
-    /** Re-stores every frozen Conv1D weight as BF16 (the adapters and modules_to_save stay F32). */
+    /**
+     * Re-stores every frozen weight of an adaptable layer, adapted or not, as BF16 (GPT-2's Conv1D layers, the
+     * Llama family's q/k/v/o and gate/up/down projections); embeddings, heads, norms, adapters and modules_to_save
+     * stay F32.
+     */
     public void storeFrozenWeightsAsBf16() {
         model.namedModules().values().forEach(m -> {
-            if (m instanceof Conv1D layer && !layer.weight().requiresGrad()) layer.storeFrozenWeightAsBf16();
+            if (m instanceof AdaptableLayer layer && !layer.weight().requiresGrad()) layer.storeFrozenWeightAsBf16();
         });
     }
 
@@ -135,7 +138,7 @@ public final class LoraModel {
      */
     public void save(Path dir, Path tokenizerSource) throws IOException {
         Files.createDirectories(dir);
-        config.write(dir, false);
+        config.write(dir, false, layers.values().iterator().next().fanInFanOut());
         SafetensorsWriter.write(dir.resolve(WEIGHTS), adapterParameters(), DType.F32);
         if (tokenizerSource == null) return;
         for (String name : TOKENIZER_FILES) {

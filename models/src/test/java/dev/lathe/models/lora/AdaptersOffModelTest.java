@@ -13,7 +13,6 @@ import dev.lathe.core.nn.KvCache;
 import dev.lathe.models.CausalLm;
 import dev.lathe.models.Padding;
 import dev.lathe.models.Padding.Side;
-import dev.lathe.models.gpt2.Conv1D;
 import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.io.Gpt2Config;
 import java.util.List;
@@ -114,7 +113,7 @@ class AdaptersOffModelTest {
     }
 
     private static void randomiseB(LoraModel lora, Random rng) {
-        for (Conv1D layer : lora.layers().values()) {
+        for (AdaptableLayer layer : lora.layers().values()) {
             Tensor b = layer.lora().b().weight();
             float[] v = new float[(int) b.numel()];
             for (int i = 0; i < v.length; i++) v[i] = (float) (rng.nextGaussian() * 0.5);

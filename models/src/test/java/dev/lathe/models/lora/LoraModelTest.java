@@ -16,7 +16,6 @@ import dev.lathe.core.backend.Backends;
 import dev.lathe.core.ops.LossOps;
 import dev.lathe.models.Padding;
 import dev.lathe.models.Padding.Side;
-import dev.lathe.models.gpt2.Conv1D;
 import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.io.Gpt2Config;
 import dev.lathe.models.io.SafetensorsReader;
@@ -148,9 +147,9 @@ class LoraModelTest {
             LoraModel b = LoraModel.attach(bf16, LoraConfig.causalLm(4, 8, 0, ALL, "tiny"), new Random(1));
             randomiseB(a, new Random(2));
             randomiseB(b, new Random(2));
-            for (Conv1D layer : a.layers().values()) roundToBf16(layer.weight());
+            for (AdaptableLayer layer : a.layers().values()) roundToBf16(layer.weight());
             b.storeFrozenWeightsAsBf16();
-            for (Conv1D layer : b.layers().values()) assertEquals(DType.BF16, layer.weight().dtype());
+            for (AdaptableLayer layer : b.layers().values()) assertEquals(DType.BF16, layer.weight().dtype());
             assertArrayEquals(logits(f32), logits(bf16));
             backwardOfLoss(f32);
             backwardOfLoss(bf16);
@@ -181,7 +180,7 @@ class LoraModelTest {
     }
 
     private static void randomiseB(LoraModel lora, Random rng) {
-        for (Conv1D layer : lora.layers().values()) {
+        for (AdaptableLayer layer : lora.layers().values()) {
             Tensor b = layer.lora().b().weight();
             float[] v = new float[(int) b.numel()];
             for (int i = 0; i < v.length; i++) v[i] = (float) (rng.nextGaussian() * 0.5);
