@@ -3,6 +3,7 @@ package dev.lathe.bindings;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
@@ -62,13 +63,19 @@ public final class NativeLibrary {
                 + " to the library file. Looked at: " + String.join(", ", looked));
     }
 
-    private static NativeLibrary open(Path path) {
+    /** Opens the library file at {@code path}; a file that does not load is an UnsatisfiedLinkError with dlerror's text. */
+    public static NativeLibrary open(Path path) {
         Linker linker = Linker.nativeLinker();
         MethodHandle dlopen = linker.downcallHandle(linker.defaultLookup().find("dlopen").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        MethodHandle dlerror = linker.downcallHandle(linker.defaultLookup().find("dlerror").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(Long.MAX_VALUE, ValueLayout.JAVA_BYTE))));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment handle = (MemorySegment) dlopen.invokeExact(arena.allocateFrom(path.toString()), RTLD_NOW | RTLD_GLOBAL);
-            if (handle.address() == 0) throw new UnsatisfiedLinkError(path + ": dlopen failed");
+            if (handle.address() == 0) {
+                MemorySegment why = (MemorySegment) dlerror.invokeExact();
+                throw new UnsatisfiedLinkError(path + ": dlopen failed" + (why.address() == 0 ? "" : ": " + why.getString(0)));
+            }
         } catch (Throwable t) {
             if (t instanceof UnsatisfiedLinkError e) throw e;
             throw new UnsatisfiedLinkError(path + ": " + t);
