@@ -24,7 +24,7 @@ public final class BenchCommand implements Command {
 
     @Override
     public String summary() {
-        return "quick benchmarks: bench gemm --m M --n N --k K | bench loss --vocab V --tokens N --hidden D | bench lora [--layers 4 --embd 768 --rank 8] (JSON line on stdout)";
+        return "quick benchmarks: bench gemm --m M --n N --k K | bench loss --vocab V --tokens N --hidden D | bench lora [--layers 4 --embd 768 --rank 8] | bench train --preset gpt2-124m (JSON line on stdout)";
     }
 
     @Override
@@ -33,7 +33,7 @@ public final class BenchCommand implements Command {
                 usage: ./lathe bench gemm --m M --n N --k K [--trans-b true|false] [--warmup 3] [--iters 10] [--device auto|cpu]
                 Times C[M,N] = A[M,K] @ op(B) on the chosen backend; op(B) reads B stored [N,K] (a Linear weight)
                 when --trans-b is true (default). Progress goes to stderr; the last stdout line is one JSON object:
-                {"bench":"gemm","m":..,"n":..,"k":..,"trans_b":..,"ms_median":..,"ms_min":..,"gflops":..}
+                {"bench":"gemm","m":..,"n":..,"k":..,"trans_b":..,"ms_median":..,"ms_min":..,"gflops":..,"impl":..}
                 usage: ./lathe bench loss --vocab V --tokens N --hidden D [--chunk-mib 64] [--warmup 1] [--iters 3]
                 Times forward + backward of the masked cross-entropy from hidden states through the LM head, fused
                 (streamed chunks, one pass) against the unfused autograd composition (full [N, V] logits). The last
@@ -45,7 +45,13 @@ public final class BenchCommand implements Command {
                 usage: ./lathe bench load-qwen3 [--layers 28] [--batch 1] [--seq 64] [--iters 2] [--lora-rank R] [--dir DIR]
                 Writes a random Qwen3-0.6B-shaped checkpoint (BF16, two shards + index; kept in DIR if given), loads it
                 and runs full fine-tuning steps, or with --lora-rank LoRA SFT steps (all seven projections, frozen
-                base in BF16); the last stdout line gives load time, peak bytes and step ms.""";
+                base in BF16); the last stdout line gives load time, peak bytes and step ms.
+                usage: ./lathe bench train [--preset gpt2-124m|tiny] [--batch-size 4] [--seq-len 64] [--steps 5]
+                       [--warmup 2] [--device cpu]
+                Full fp32 training steps of a random GPT-2 on random tokens (forward, fused LM-head loss, backward,
+                grad clip 1.0, AdamW). The last stdout line: {"bench":"train",..,"ms_per_step":.. (median),
+                "tokens_per_second":..,"forward_ms":..,"head_ms":..,"backward_ms":..,"clip_ms":..,"adamw_ms":..,
+                "peak_rss_bytes":..}""";
     }
 
     @Override
@@ -54,8 +60,9 @@ public final class BenchCommand implements Command {
         if (!pos.isEmpty() && pos.get(0).equals("loss")) return LossBench.run(args, out, err);
         if (!pos.isEmpty() && pos.get(0).equals("lora")) return LoraBench.run(args, out, err);
         if (!pos.isEmpty() && pos.get(0).equals("load-qwen3")) return Qwen3LoadBench.run(args, out, err);
+        if (!pos.isEmpty() && pos.get(0).equals("train")) return TrainBench.run(args, out, err);
         if (pos.isEmpty() || !pos.get(0).equals("gemm")) {
-            throw new UsageException("expected a benchmark name: gemm, loss or lora (see ./lathe bench --help)");
+            throw new UsageException("expected a benchmark name: gemm, loss, lora, load-qwen3 or train (see ./lathe bench --help)");
         }
         int m = positive(args, "m", 1024), n = positive(args, "n", 1024), k = positive(args, "k", 1024);
         boolean transB = !args.has("trans-b") || args.bool("trans-b");
@@ -88,8 +95,8 @@ public final class BenchCommand implements Command {
         double median = LossBench.median(ms);
         double gflops = 2.0 * m * n * k / (median * 1e6);
         out.printf("{\"bench\":\"gemm\",\"backend\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"trans_b\":%b,"
-                        + "\"ms_median\":%.4f,\"ms_min\":%.4f,\"gflops\":%.4g}%n",
-                backend.name(), m, n, k, transB, median, sorted[0], gflops);
+                        + "\"ms_median\":%.4f,\"ms_min\":%.4f,\"gflops\":%.4g,\"impl\":\"%s\"}%n",
+                backend.name(), m, n, k, transB, median, sorted[0], gflops, backend.name().equals("cpu") ? "java-vector" : backend.name());
         return 0;
     }
 

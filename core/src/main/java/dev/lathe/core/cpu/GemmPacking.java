@@ -10,6 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Copies blocks of op(A) and op(B) into the contiguous sliver layouts the micro-kernel streams through, so the
@@ -21,6 +22,8 @@ final class GemmPacking {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final long FB = Float.BYTES;
+    /** MR = 4 floats: one row of a transposed-A sliver. */
+    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
 
     /** Two-vector zips: lo = a0 b0 a1 b1 .., hi = the same from the upper halves (index L + i picks b[i]). */
     private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(S, i -> (i % 2 == 0 ? 0 : L) + i / 2);
@@ -39,19 +42,49 @@ final class GemmPacking {
             long d = (long) s * kc * FB;
             if (mr < MR) dst.asSlice(d, MR * kc * FB).fill((byte) 0);
             if (transA) {
-                // Row p of the sliver is mr contiguous floats of A's row p0+p.
+                // Row p of the sliver is mr contiguous floats of A's row p0+p: one 128-bit copy when mr == MR.
                 long row = ((long) p0 * lda + i0 + s) * FB;
-                for (int p = 0; p < kc; p++, row += lda * FB) {
-                    for (int r = 0; r < mr; r++) dst.set(F, d + (p * MR + r) * FB, a.get(F, row + r * FB));
+                if (mr == MR) {
+                    for (int p = 0; p < kc; p++, row += lda * FB) {
+                        FloatVector.fromMemorySegment(S4, a, row, NO).intoMemorySegment(dst, d + p * MR * FB, NO);
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++, row += lda * FB) {
+                        for (int r = 0; r < mr; r++) dst.set(F, d + (p * MR + r) * FB, a.get(F, row + r * FB));
+                    }
                 }
             } else {
                 // Column r of the sliver is a contiguous run of A's row i0+s+r.
+                int done = mr == MR ? interleave4(a, ((long) (i0 + s) * lda + p0) * FB, lda * FB, kc, dst, d) : 0;
                 for (int r = 0; r < mr; r++) {
                     long row = ((long) (i0 + s + r) * lda + p0) * FB;
-                    for (int p = 0; p < kc; p++) dst.set(F, d + (p * MR + r) * FB, a.get(F, row + p * FB));
+                    for (int p = done; p < kc; p++) dst.set(F, d + (p * MR + r) * FB, a.get(F, row + p * FB));
                 }
             }
         }
+    }
+
+    /**
+     * Non-transposed A fast path for a full sliver: fills sliver rows [0, kc rounded down to L) from A's four rows
+     * at byte offset {@code row} (pitch ldaBytes) and returns how many it did. Per L columns: one vector from each
+     * row, two zip rounds (t0 = zipLo(v0, v2), t2 = zipLo(v1, v3), then zipLo(t0, t2) = v0[0] v1[0] v2[0] v3[0]
+     * v0[1] ..) give the 4·L floats in sliver order, stored as four consecutive vectors.
+     */
+    private static int interleave4(MemorySegment a, long row, long ldaBytes, int kc, MemorySegment dst, long d) {
+        int p = 0;
+        for (; p + L <= kc; p += L) {
+            long o = row + p * FB;
+            FloatVector v0 = load(a, o), v1 = load(a, o + ldaBytes), v2 = load(a, o + 2 * ldaBytes);
+            FloatVector v3 = load(a, o + 3 * ldaBytes);
+            FloatVector t0 = v0.rearrange(ZIP_LO, v2), t1 = v0.rearrange(ZIP_HI, v2);
+            FloatVector t2 = v1.rearrange(ZIP_LO, v3), t3 = v1.rearrange(ZIP_HI, v3);
+            long q = d + p * MR * FB;
+            t0.rearrange(ZIP_LO, t2).intoMemorySegment(dst, q, NO);
+            t0.rearrange(ZIP_HI, t2).intoMemorySegment(dst, q + L * FB, NO);
+            t1.rearrange(ZIP_LO, t3).intoMemorySegment(dst, q + 2 * L * FB, NO);
+            t1.rearrange(ZIP_HI, t3).intoMemorySegment(dst, q + 3 * L * FB, NO);
+        }
+        return p;
     }
 
     /**
