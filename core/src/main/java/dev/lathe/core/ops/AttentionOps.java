@@ -53,19 +53,30 @@ public final class AttentionOps {
      * Llama layout: q [B, T, H·D], k and v [B, T, Hkv·D] (grouped-query when Hkv < H). Returns [B, T, H·D].
      */
     public static Tensor causalAttention(Tensor q, Tensor k, Tensor v, int heads, int kvHeads, Tensor keyMask) {
+        return causalAttention(q, k, v, heads, kvHeads, keyMask, null, 0f, 0L);
+    }
+
+    /**
+     * {@link #causalAttention(Tensor, Tensor, Tensor, int, int, Tensor)} for training: documents null or I32 [B, T]
+     * (packed rows, each contiguous run of one id attending only within itself), and attention probabilities
+     * dropped with probability {@code dropout} under the mask keyed by {@code seed} (0: none).
+     */
+    public static Tensor causalAttention(Tensor q, Tensor k, Tensor v, int heads, int kvHeads, Tensor keyMask,
+                                         Tensor documents, float dropout, long seed) {
         int b = q.dim(0), t = q.dim(1), d = q.dim(2) / heads;
-        var spec = new AttentionSpec(b, t, heads, kvHeads, d, AttentionSpec.defaultScale(d), 0, 0, 0);
+        var spec = new AttentionSpec(b, t, heads, kvHeads, d, AttentionSpec.defaultScale(d), 0, 0, 0)
+                .withDropout(dropout, seed);
         Tensor qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
         Tensor out = Tensor.empty(q.dtype(), b, t, heads * d);
         Tensor lse = Tensor.empty(b, heads, t);
-        be(q).attentionForward(spec, qc, kc, vc, keyMask, out, lse);
+        be(q).attentionForward(spec, qc, kc, vc, keyMask, documents, out, lse);
         return Node.record(out, "causalAttention", (g, needs) -> {
             Tensor dq = Tensor.empty(q.dtype(), q.shape());
             Tensor dk = Tensor.empty(k.dtype(), k.shape());
             Tensor dv = Tensor.empty(v.dtype(), v.shape());
-            be(g).attentionBackward(spec, qc, kc, vc, keyMask, out, lse, g.contiguous(), dq, dk, dv);
-            return new Tensor[] {dq, dk, dv, null};
-        }, q, k, v, keyMask);
+            be(g).attentionBackward(spec, qc, kc, vc, keyMask, documents, out, lse, g.contiguous(), dq, dk, dv);
+            return new Tensor[] {dq, dk, dv, null, null};
+        }, q, k, v, keyMask, documents);
     }
 
     /**

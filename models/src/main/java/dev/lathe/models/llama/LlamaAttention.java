@@ -1,6 +1,7 @@
 package dev.lathe.models.llama;
 
 import dev.lathe.core.Tensor;
+import dev.lathe.core.nn.Dropout;
 import dev.lathe.core.nn.KvCache;
 import dev.lathe.core.nn.Module;
 import dev.lathe.core.ops.AttentionOps;
@@ -8,12 +9,15 @@ import dev.lathe.core.ops.RotaryOps;
 
 /**
  * {@code self_attn}: q_proj [H·D, C], k_proj and v_proj [Hkv·D, C] (biases for Qwen2), Qwen3's per-head
- * q_norm / k_norm, rotary embedding of q and k, grouped-query causal attention, o_proj [C, H·D].
+ * q_norm / k_norm, rotary embedding of q and k, grouped-query causal attention, o_proj [C, H·D]. The family's
+ * only dropout site is Hugging Face's {@code attention_dropout} on the attention probabilities, dropped inside the
+ * fused kernel; off until {@link Dropout#enableAll} sets it, never on the cached (generation) path.
  */
 final class LlamaAttention extends Module {
     private final LlamaConfig config;
     private final LlamaLinear qProj, kProj, vProj, oProj;
     private final RmsNorm qNorm, kNorm;
+    private final Dropout attentionDropout;
 
     LlamaAttention(LlamaConfig config, LlamaInit init) {
         this.config = config;
@@ -24,12 +28,18 @@ final class LlamaAttention extends Module {
         this.oProj = child("o_proj", new LlamaLinear(config.qWidth(), c, config.outputBias(), init));
         this.qNorm = config.qkNorm() ? child("q_norm", new RmsNorm(config.headDim(), config.rmsNormEps(), init)) : null;
         this.kNorm = config.qkNorm() ? child("k_norm", new RmsNorm(config.headDim(), config.rmsNormEps(), init)) : null;
+        this.attentionDropout = child("attention_dropout", new Dropout());
     }
 
-    /** x [B, T, C], angles of [B·T] positions, keyMask null or I32 [B, T] → [B, T, C]. */
-    Tensor forward(Tensor x, RotaryEmbedding.Angles angles, Tensor keyMask) {
+    /**
+     * x [B, T, C], angles of [B·T] positions, keyMask and documents null or I32 [B, T] (packed rows: each run of
+     * one id attends only within itself) → [B, T, C].
+     */
+    Tensor forward(Tensor x, RotaryEmbedding.Angles angles, Tensor keyMask, Tensor documents) {
+        float p = attentionDropout.activeProbability();
+        long key = p > 0f ? attentionDropout.nextKey() : 0L;
         Tensor a = AttentionOps.causalAttention(queries(x, angles), keys(x, angles), vProj.forward(x),
-                config.heads(), config.kvHeads(), keyMask);
+                config.heads(), config.kvHeads(), keyMask, documents, p, key);
         return oProj.forward(a);
     }
 

@@ -30,12 +30,21 @@ final class LlamaBody extends Module {
 
     /** ids, positions I32 [B, T], keyMask null or I32 [B, T] → hidden [B, T, C] after the final norm. */
     Tensor forward(Tensor ids, Tensor positions, Tensor keyMask) {
+        return forward(ids, positions, keyMask, null);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, Tensor)} with documents null or I32 [B, T] (packed rows, see CausalLm): the
+     * rotary angles come from {@code positions}, which restart at 0 in each document.
+     */
+    Tensor forward(Tensor ids, Tensor positions, Tensor keyMask, Tensor documents) {
         check("ids", ids, ids);
         check("positions", positions, ids);
         if (keyMask != null) check("keyMask", keyMask, ids);
+        if (documents != null) check("documents", documents, ids);
         RotaryEmbedding.Angles angles = rotary.angles(positions);
         Tensor x = EmbeddingOps.embedding(ids, embedTokens);
-        for (LlamaDecoderLayer layer : layers) x = layer.forward(x, angles, keyMask);
+        for (LlamaDecoderLayer layer : layers) x = layer.forward(x, angles, keyMask, documents);
         return norm.forward(x);
     }
 

@@ -19,9 +19,9 @@ final class LlamaDecoderLayer extends Module {
         this.mlp = child("mlp", new LlamaMlp(config, init));
     }
 
-    /** x [B, T, C] → [B, T, C]. */
-    Tensor forward(Tensor x, RotaryEmbedding.Angles angles, Tensor keyMask) {
-        return withMlp(ElementwiseOps.add(x, attn.forward(inputNorm.forward(x), angles, keyMask)));
+    /** x [B, T, C], keyMask and documents null or I32 [B, T] → [B, T, C]. */
+    Tensor forward(Tensor x, RotaryEmbedding.Angles angles, Tensor keyMask, Tensor documents) {
+        return withMlp(ElementwiseOps.add(x, attn.forward(inputNorm.forward(x), angles, keyMask, documents)));
     }
 
     /** x [B, Tq, C] of the newest positions, attending through layer {@code layer} of the cache. */

@@ -66,6 +66,12 @@ public final class LlamaModel extends Module implements CausalLm {
         return body.forward(ids, positions, keyMask);
     }
 
+    /** Packed rows: each document attends only within itself, its rotary positions restarting at 0. */
+    @Override
+    public Tensor forward(Tensor ids, Tensor positions, Tensor keyMask, Tensor documents) {
+        return body.forward(ids, positions, keyMask, documents);
+    }
+
     /** One K and one V buffer per layer: num_key_value_heads heads of head_dim columns. */
     @Override
     public KvCache newKvCache(int batch, int maxLen) {

@@ -99,7 +99,7 @@ public final class DpoCommand implements Command {
             err.printf("dpo: %d rows from %s (%d truncated to %d tokens), %,d parameters, %s loss, beta %s%n",
                     examples.size(), data, rows.truncated(), maxLength, policy.parameterCount(),
                     loss.type().name().toLowerCase(Locale.ROOT), loss.beta());
-            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), ModelDirs.module(policy), config.seed(), err);
+            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(ModelDirs.module(policy)), ModelDirs.module(policy), config.seed(), err);
             try (CausalLm live = liveReference ? reference(refDir == null ? dir : refDir, policy, maxLength) : null) {
                 List<ReferenceSource> references; // for the training rows, then the evaluation rows
                 if (adaptersOffReference) {

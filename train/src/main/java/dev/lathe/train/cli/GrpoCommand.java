@@ -92,7 +92,7 @@ public final class GrpoCommand implements Command {
             }
             boolean needAnswer = rewardFn != null && VerifiableRewards.needsAnswer(rewardFn);
             List<PromptExample> prompts = OnlineFlags.prompts(data, tokenizer, maxPrompt, needAnswer, config.batchSize(), name(), err);
-            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), ModelDirs.module(policy), config.seed(), err);
+            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(ModelDirs.module(policy)), ModelDirs.module(policy), config.seed(), err);
             try (CausalLm reference = grpo.beta() == 0 ? null : OnlineFlags.reference(refDir, dir, policy, adapters);
                  RewardModel reward = rewardDir == null ? null : OnlineFlags.rewardModel(rewardDir, policy, "reward-model")) {
                 CompletionScorer scorer = reward != null ? new RewardModelScorer(reward) : fn;

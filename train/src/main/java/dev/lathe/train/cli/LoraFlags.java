@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The LoRA flags of the training commands (PEFT's LoraConfig defaults: r 8, alpha 8, dropout 0, GPT-2's
- * target c_attn) and {@code --adapter DIR} of the inference commands.
+ * The LoRA flags of the training commands (PEFT's LoraConfig defaults: r 8, alpha 8, dropout 0, and the loaded
+ * model's default targets: c_attn for GPT-2, q_proj and v_proj for the Llama family) and {@code --adapter DIR} of
+ * the inference commands.
  */
 final class LoraFlags {
     static final String USAGE = """
@@ -20,11 +21,19 @@ final class LoraFlags {
                                         checkpoints then hold adapter_config.json + adapter_model.safetensors
               --lora-alpha 8            update scaled by alpha / rank
               --lora-dropout 0          dropout on the adapters' input while training
-              --lora-targets c_attn     comma list of module-name suffixes (c_attn, c_proj, c_fc, mlp.c_proj, …)
-              --base-dtype f32|bf16     keep the frozen Conv1D weights as BF16 (widened per GEMM)""";
+              --lora-targets LIST       comma list of module-name suffixes; default the model's: c_attn for GPT-2
+                                        (also c_proj, c_fc, mlp.c_proj, …), q_proj,v_proj for Llama, Qwen2 and
+                                        Qwen3 (also k_proj, o_proj, gate_proj, up_proj, down_proj)
+              --base-dtype f32|bf16     keep the frozen adapted weights as BF16 (widened per GEMM)""";
 
-    /** LoRA settings of a run, or none. */
-    record Settings(LoraConfig config, boolean bf16Base) {}
+    /** LoRA settings of a run; targets null for the model's defaults. */
+    record Settings(int r, double alpha, double dropout, List<String> targets, String baseModel, boolean bf16Base) {
+        /** The causal-LM adapter for {@code model}: the given targets, else {@link LoraConfig#defaultTargets}. */
+        LoraConfig config(Module model) {
+            return LoraConfig.causalLm(r, alpha, dropout, targets != null ? targets : LoraConfig.defaultTargets(model),
+                    baseModel);
+        }
+    }
 
     private LoraFlags() {}
 
@@ -37,15 +46,19 @@ final class LoraFlags {
         }
         String dtype = args.string("base-dtype", "f32");
         if (!dtype.matches("f32|bf16")) throw new UsageException("--base-dtype must be f32 or bf16, got '" + dtype + "'");
-        List<String> targets = Arrays.stream(args.string("lora-targets", String.join(",", LoraConfig.GPT2_TARGETS)).split(","))
+        List<String> targets = !args.has("lora-targets") ? null : Arrays.stream(args.string("lora-targets", "").split(","))
                 .map(String::trim).filter(t -> !t.isEmpty()).toList();
+        var settings = new Settings(args.integer("lora-rank", LoraConfig.DEFAULT_R),
+                args.number("lora-alpha", LoraConfig.DEFAULT_ALPHA), args.number("lora-dropout", 0), targets,
+                baseModel.toString(), dtype.equals("bf16"));
         try {
-            return new Settings(LoraConfig.causalLm(args.integer("lora-rank", LoraConfig.DEFAULT_R),
-                    args.number("lora-alpha", LoraConfig.DEFAULT_ALPHA), args.number("lora-dropout", 0), targets,
-                    baseModel.toString()), dtype.equals("bf16"));
+            // checked now, with any family's default targets when none are given, so a bad value fails before loading
+            LoraConfig.causalLm(settings.r(), settings.alpha(), settings.dropout(),
+                    targets != null ? targets : LoraConfig.GPT2_TARGETS, settings.baseModel());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+        return settings;
     }
 
     /** Freezes {@code model} and attaches fresh adapters (A drawn from {@code seed}); logs the trainable count. */
@@ -61,7 +74,7 @@ final class LoraFlags {
         for (var p : lora.trainableParameters().values()) trainable += p.numel();
         err.printf("lora: rank %d, alpha %s, dropout %s on %d layers (%s); %,d trainable parameters%s%n", config.r(),
                 config.alpha(), config.dropout(), lora.layers().size(), String.join(",", config.targetModules()),
-                trainable, settings.bf16Base() ? ", frozen Conv1D weights in BF16" : "");
+                trainable, settings.bf16Base() ? ", frozen adapted weights in BF16" : "");
         return lora;
     }
 

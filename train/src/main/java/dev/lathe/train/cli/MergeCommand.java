@@ -2,21 +2,19 @@ package dev.lathe.train.cli;
 
 import dev.lathe.core.DType;
 import dev.lathe.core.nn.Module;
-import dev.lathe.models.ModelFamilies;
-import dev.lathe.models.gpt2.Gpt2Model;
-import dev.lathe.models.gpt2.Gpt2RewardModel;
-import dev.lathe.models.io.SafetensorsReader;
+import dev.lathe.models.CausalLm;
+import dev.lathe.models.RewardModel;
 import dev.lathe.models.lora.LoraConfig;
 import dev.lathe.models.lora.LoraMerge;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 
 /**
  * {@code ./lathe merge}: folds a LoRA adapter into its base model (PEFT's merge_and_unload) and writes a complete
- * Hugging Face folder: config.json, F32 model.safetensors with W += scaling · (B A)ᵀ in Conv1D layout, tokenizer files.
+ * Hugging Face folder of the base's family (GPT-2, Llama, Qwen2, Qwen3): config.json, F32 model.safetensors with
+ * W += scaling · B A in each adapted layer's own layout, tokenizer files.
  */
 public final class MergeCommand implements Command {
     @Override
@@ -33,9 +31,10 @@ public final class MergeCommand implements Command {
     public String usage() {
         return """
                 usage: ./lathe merge --model BASE --adapter DIR --out MERGED
-                Adds each adapted layer's scaling · (lora_B lora_A)ᵀ to its Conv1D weight [in, out] (and takes a
-                reward adapter's trained score head), then writes MERGED: config.json, model.safetensors (F32) and
-                the tokenizer files of BASE. Prints {"out","task_type","r","lora_alpha","target_modules"}.""";
+                Adds each adapted layer's scaling · lora_B lora_A to its weight (transposed into a GPT-2 Conv1D
+                weight [in, out], as is into a Llama-family Linear weight [out, in]) and takes a reward adapter's
+                trained score head, then writes MERGED: config.json, model.safetensors (F32) and the tokenizer files
+                of BASE. Prints {"out","task_type","r","lora_alpha","target_modules"}.""";
     }
 
     @Override
@@ -48,10 +47,6 @@ public final class MergeCommand implements Command {
         if (outFlag == null) throw new UsageException("--out MERGED is required");
         Path adapter = Path.of(adapterFlag), target = Path.of(outFlag);
         if (!Files.isDirectory(adapter)) throw new UsageException(adapter + ": not a directory");
-        if (ModelFamilies.isLlamaFamily(base)) {
-            throw new UsageException(base + ": merge folds adapters into GPT-2's Conv1D layers; Llama-family models"
-                    + " are not supported yet");
-        }
         LoraConfig config;
         try {
             config = LoraConfig.read(adapter);
@@ -59,13 +54,14 @@ public final class MergeCommand implements Command {
             throw new UsageException("cannot read the adapter: " + e.getMessage(), e);
         }
         if (config.taskType().equals("SEQ_CLS")) {
-            try (Gpt2RewardModel model = rewardModel(base)) {
-                merge(model, adapter);
+            // a language model gets a score head the adapter then overwrites
+            try (RewardModel model = ModelDirs.rewardModelOrNewHead(base, 0, name(), err)) {
+                merge(ModelDirs.module(model), adapter);
                 model.save(target, DType.F32, base);
             }
         } else {
-            try (Gpt2Model model = ModelDirs.gpt2(base)) {
-                merge(model, adapter);
+            try (CausalLm model = ModelDirs.causalLm(base)) {
+                merge(ModelDirs.module(model), adapter);
                 model.save(target, DType.F32, base);
             }
         }
@@ -81,19 +77,6 @@ public final class MergeCommand implements Command {
             LoraMerge.mergeInto(model, adapter);
         } catch (IllegalArgumentException e) {
             throw new UsageException("cannot merge " + adapter + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The base as a one-label reward model; a language model gets a score head the adapter then overwrites. */
-    private static Gpt2RewardModel rewardModel(Path base) {
-        try {
-            boolean hasHead;
-            try (var weights = SafetensorsReader.open(base.resolve("model.safetensors"))) {
-                hasHead = weights.contains("score.weight");
-            }
-            return hasHead ? Gpt2RewardModel.load(base) : Gpt2RewardModel.fromCausalLm(base, 1, new Random(0));
-        } catch (IOException | IllegalArgumentException e) {
-            throw new UsageException("cannot load the model from " + base + ": " + e.getMessage(), e);
         }
     }
 }

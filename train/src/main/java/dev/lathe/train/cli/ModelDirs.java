@@ -4,7 +4,6 @@ import dev.lathe.core.nn.Module;
 import dev.lathe.models.CausalLm;
 import dev.lathe.models.ModelFamilies;
 import dev.lathe.models.RewardModel;
-import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,14 +34,6 @@ final class ModelDirs {
     static CausalLm causalLm(Path dir) {
         try {
             return ModelFamilies.loadCausalLm(dir);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new UsageException("cannot load the model from " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    static Gpt2Model gpt2(Path dir) {
-        try {
-            return Gpt2Model.load(dir);
         } catch (IOException | IllegalArgumentException e) {
             throw new UsageException("cannot load the model from " + dir + ": " + e.getMessage(), e);
         }

@@ -101,7 +101,7 @@ public final class PpoCommand implements Command {
             args.rejectUnknown();
             Path resume = TrainingFlags.resume(resumeFlag, err);
             List<PromptExample> prompts = OnlineFlags.prompts(data, tokenizer, maxPrompt, false, config.batchSize(), name(), err);
-            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), ModelDirs.module(policy), config.seed(), err);
+            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(ModelDirs.module(policy)), ModelDirs.module(policy), config.seed(), err);
             try (CausalLm reference = OnlineFlags.reference(refDir, dir, policy, adapters);
                  RewardModel reward = OnlineFlags.rewardModel(rewardDir, policy, "reward-model");
                  RewardModel value = OnlineFlags.rewardModel(valueDir, policy, "value-model")) {

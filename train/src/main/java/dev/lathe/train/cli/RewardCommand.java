@@ -76,7 +76,7 @@ public final class RewardCommand implements Command {
             TrainingFlags.applyDropout(dropout, ModelDirs.module(model), config.seed(), err);
             // With LoRA the score head is trained in full and saved with the adapter (PEFT's modules_to_save).
             LoraModel adapters = lora == null ? null
-                    : LoraFlags.attach(lora, lora.config().forSequenceClassification("score"), ModelDirs.module(model),
+                    : LoraFlags.attach(lora, lora.config(ModelDirs.module(model)).forSequenceClassification("score"), ModelDirs.module(model),
                             config.seed(), err);
             ModelSaver saver = adapters == null ? target -> model.save(target, DType.F32, dir) : target -> adapters.save(target, dir);
             HeldOut<PreferenceExample> split = eval == null ? new HeldOut<>(rows.rows(), List.of())

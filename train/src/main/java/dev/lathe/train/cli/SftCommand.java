@@ -2,7 +2,6 @@ package dev.lathe.train.cli;
 
 import dev.lathe.core.DType;
 import dev.lathe.models.CausalLm;
-import dev.lathe.models.ModelFamilies;
 import dev.lathe.models.lora.LoraModel;
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.lathe.train.data.HeldOut;
@@ -60,9 +59,6 @@ public final class SftCommand implements Command {
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
         float dropout = TrainingFlags.dropout(args);
         boolean packing = args.bool("packing");
-        if (packing && ModelFamilies.isLlamaFamily(dir)) {
-            throw new UsageException("--packing: Llama-family models have no document masking yet");
-        }
         SequencePolicy sequencePolicy = SequencePolicy.of(args);
         NanPolicy nanPolicy = TrainingFlags.nanPolicy(args);
         TrainingFlags.Eval eval = TrainingFlags.eval(args, config.batchSize());
@@ -79,7 +75,7 @@ public final class SftCommand implements Command {
             err.printf("sft: %d rows from %s (%d truncated to %d tokens), %,d parameters%n", rows.rows().size(),
                     data, rows.truncated(), maxLength, model.parameterCount());
             TrainingFlags.applyDropout(dropout, ModelDirs.module(model), config.seed(), err);
-            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(), ModelDirs.module(model), config.seed(), err);
+            LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(ModelDirs.module(model)), ModelDirs.module(model), config.seed(), err);
             ModelSaver saver = adapters == null ? target -> model.save(target, DType.F32, dir) : target -> adapters.save(target, dir);
             HeldOut<SftExample> split = eval == null ? new HeldOut<>(rows.rows(), List.of())
                     : eval.split(rows.rows(), config.seed(), file -> SftData.load(file, tokenizer, maxLength).rows());

@@ -29,8 +29,9 @@ final class TrainingFlags {
               --sequence-policy truncate   longer rows: truncate, or refuse (exit 2 naming the line)
               --save-steps 500          write OUT/checkpoint-N every N steps (0: only OUT/final)
               --seed 42                 shuffling seed
-              --dropout 0               dropout probability at every site (GPT-2: embd, attn, resid); the
-                                        checkpoint's *_pdrop values are ignored: off unless given
+              --dropout 0               dropout probability at every site (GPT-2: embd, attn, resid; Llama
+                                        family: attention probabilities); the checkpoint's *_pdrop and
+                                        attention_dropout values are ignored: off unless given
               --nan-policy stop         a NaN/Inf loss or gradient: stop naming step and tensor, or skip the step
               --device auto|cpu
               --resume DIR              continue from OUT/checkpoint-N (weights, optimizer, schedule, data order),

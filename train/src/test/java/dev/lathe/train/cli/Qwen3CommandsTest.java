@@ -165,21 +165,23 @@ class Qwen3CommandsTest {
         assertHasTokenizerFiles(out.resolve("final"));
     }
 
+    /** Packed rows (positions restarting per row, attention within each) give the unpacked step's loss and norm. */
     @Test
-    void mergeDropoutAndPackingRefuseLlamaModelsWithOneClearMessage() {
-        TrainFixture.Result merge = TrainFixture.run("merge", "--model", policy.toString(), "--adapter",
-                dir.toString(), "--out", dir.resolve("merged").toString());
-        assertEquals(2, merge.code(), merge.err());
-        assertTrue(merge.err().contains("Llama-family models are not supported"), merge.err());
-        TrainFixture.Result dropout = TrainFixture.run("sft", "--model", policy.toString(), "--data",
-                Qwen3TrainFixture.dataFile("sft.jsonl").toString(), "--out", dir.resolve("dropout").toString(),
-                "--steps", "1", "--dropout", "0.1");
-        assertEquals(2, dropout.code(), dropout.err());
-        assertTrue(dropout.err().contains("--dropout: LlamaModel has no dropout sites"), dropout.err());
-        TrainFixture.Result packing = TrainFixture.run("sft", "--model", policy.toString(), "--data",
-                Qwen3TrainFixture.dataFile("sft.jsonl").toString(), "--out", dir.resolve("packing").toString(),
-                "--steps", "1", "--packing");
-        assertEquals(2, packing.code(), packing.err());
-        assertTrue(packing.err().contains("--packing: Llama-family models have no document masking"), packing.err());
+    void packingKeepsTheLossAndGradientOfTheStep() throws IOException {
+        JsonNode want = expected.get("sft");
+        JsonNode m = oneStep("sft", "sft.jsonl", "packed", "--batch-size", "5", "--packing", "--max-length", "64");
+        assertClose(want.get("loss").asDouble(), m.get("loss").asDouble(), 1e-4, "packed loss");
+        assertClose(want.get("grad_norm").asDouble(), m.get("grad_norm").asDouble(), 1e-3, "packed grad_norm");
+    }
+
+    /** --dropout 0 is the fixture's step; 0.1 drops attention probabilities and so moves the loss. */
+    @Test
+    void dropoutDropsAttentionProbabilitiesOnlyWhenGiven() throws IOException {
+        double want = expected.get("sft").get("loss").asDouble();
+        JsonNode off = oneStep("sft", "sft.jsonl", "dropout-0", "--batch-size", "5", "--dropout", "0");
+        assertClose(want, off.get("loss").asDouble(), 1e-4, "--dropout 0 loss");
+        JsonNode on = oneStep("sft", "sft.jsonl", "dropout-0.1", "--batch-size", "5", "--dropout", "0.1");
+        double loss = on.get("loss").asDouble();
+        assertTrue(Double.isFinite(loss) && Math.abs(loss - want) > 1e-3 * want, "--dropout 0.1 loss " + loss + " vs " + want);
     }
 }
