@@ -15,9 +15,15 @@ if ! command -v nvcc >/dev/null; then
   exit 0
 fi
 mkdir -p "$out"
+# Whether a .cuh beside the sources (shared device helpers every .cu may include) is newer than fatbin $1.
+headers_newer() {
+  local h
+  for h in "$src"/*.cuh; do [[ "$h" -nt "$1" ]] && return 0; done
+  return 1
+}
 for f in "${files[@]}"; do
   name="$(basename "$f" .cu)"
-  if [[ -f "$out/$name.fatbin" && "$out/$name.fatbin" -nt "$f" ]]; then continue; fi
+  if [[ -f "$out/$name.fatbin" && "$out/$name.fatbin" -nt "$f" ]] && ! headers_newer "$out/$name.fatbin"; then continue; fi
   echo "[cuda] nvcc $f" >&2
   nvcc -std=c++17 -O3 --fatbin \
     -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
