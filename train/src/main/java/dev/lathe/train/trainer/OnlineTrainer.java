@@ -6,8 +6,12 @@ import dev.lathe.core.optim.AdamW;
 import dev.lathe.core.optim.GradClip;
 import dev.lathe.core.optim.LrSchedule;
 import dev.lathe.train.data.EpochSampler;
+import dev.lathe.train.distributed.GradientBuckets;
+import dev.lathe.train.distributed.Shards;
+import dev.lathe.train.distributed.World;
 import dev.lathe.train.report.RunReport;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +27,19 @@ import java.util.Map;
  * Metrics go to {@code OUT/metrics.jsonl}, checkpoints every {@code saveSteps} (as {@link Trainer}'s: the trained
  * model(s), optimizer moments, loop state, checksums; a run resumes from one exactly), the model to
  * {@code OUT/final/}, and the report is redrawn at each of them.
+ *
+ * <p>Data parallel ({@link World}, e.g. under {@code mpirun}): {@code batchSize} is per rank, so a step draws
+ * {@code batchSize × ranks} prompts (the sampler of one process with that batch) and each rank rolls out its
+ * {@link Shards} slice of them. Each update averages the gradients over the ranks before clipping, so every rank
+ * applies the same update and the weights stay identical (checked at the end); the step's loss, grad norm and
+ * task metrics are means over the ranks, completions and tokens sums. Rank 0 alone writes metrics, checkpoints,
+ * the final model and the report.
  */
 public final class OnlineTrainer {
     private final String command;
     private final TrainingConfig config;
     private final PrintStream out;
-    private final PrintStream err;
+    private PrintStream err;
     private final boolean terminal;
     private Path resume;
 
@@ -54,26 +65,44 @@ public final class OnlineTrainer {
 
     /** Trains {@code task} to the end; returns the metrics of every step it ran, in order. */
     public List<Map<String, Number>> run(OnlineTask task) throws IOException {
+        World world = World.current();
+        if (world.size() == 1) return run(task, world);
+        if (!world.isLeader()) err = new PrintStream(OutputStream.nullOutputStream());
+        try {
+            List<Map<String, Number>> history = run(task, world);
+            world.barrier();
+            return history;
+        } catch (IOException | RuntimeException | Error e) {
+            world.abort(e);
+            throw e;
+        }
+    }
+
+    private List<Map<String, Number>> run(OnlineTask task, World world) throws IOException {
         Files.createDirectories(config.out());
-        if (task.size() < config.batchSize()) {
-            throw new IllegalArgumentException(task.size() + " prompts do not fill a batch of " + config.batchSize());
+        int globalBatch = config.batchSize() * world.size();
+        boolean leader = world.isLeader();
+        if (task.size() < globalBatch) {
+            throw new IllegalArgumentException(task.size() + " prompts do not fill a batch of " + globalBatch);
         }
         long total = config.totalSteps(task.size());
         LrSchedule schedule = LrSchedule.named(config.scheduler(), config.warmup(total), total);
         Map<String, Tensor> named = task.namedParameters();
         List<Tensor> params = new ArrayList<>(named.values());
         List<Map<String, Number>> history = new ArrayList<>();
-        try (AdamW optimizer = Optimizers.adamW(named, config)) {
-            TrainerState start = resume == null ? null
-                    : ResumableCheckpoint.restore(resume, task.size(), config, task::load, optimizer, named, err);
+        try (AdamW optimizer = Optimizers.adamW(named, config);
+             GradientBuckets buckets = new GradientBuckets(world, params, GradientBuckets.DEFAULT_BUCKET_BYTES)) {
+            TrainerState start = resume == null ? null : ResumableCheckpoint.restore(resume, task.size(),
+                    config.withBatchSize(globalBatch), task::load, optimizer, named, err);
             long done = start == null ? 0 : start.globalStep();
-            EpochSampler sampler = start == null ? new EpochSampler(task.size(), config.batchSize(), config.seed()) : start.sampler();
+            EpochSampler sampler = start == null ? new EpochSampler(task.size(), globalBatch, config.seed()) : start.sampler();
             long tokensSeen = start == null ? 0 : start.numTokens();
             long episodes = start == null ? 0 : start.episodes();
             var progress = new ProgressLine(err, terminal, done, total);
             err.printf("training: %d prompts, %d steps of %d prompts, lr %.3g (%s)%n", task.size(), total,
-                    config.batchSize(), config.lr(), config.scheduler());
+                    globalBatch, config.lr(), config.scheduler());
             OnlineTask.Update update = () -> {
+                if (world.size() > 1) buckets.finish(1.0 / world.size()); // each rank's loss is its shard's mean
                 double norm = config.maxGradNorm() > 0
                         ? GradClip.clipGradNorm(params, config.maxGradNorm())
                         : GradClip.globalNorm(params);
@@ -81,18 +110,19 @@ public final class OnlineTrainer {
                 params.forEach(Tensor::zeroGrad);
                 return norm;
             };
-            try (MetricsLog log = new MetricsLog(config.out().resolve(Trainer.METRICS), out, done)) {
+            try (MetricsLog log = leader ? new MetricsLog(config.out().resolve(Trainer.METRICS), out, done) : null) {
                 for (long step = done + 1; step <= total; step++) {
                     long begin = System.nanoTime();
                     double lr = config.lr() * schedule.factor(step - 1);
                     optimizer.setLr((float) lr);
                     params.forEach(Tensor::zeroGrad);
                     int[] prompts = sampler.next();
-                    while (prompts.length < config.batchSize()) prompts = sampler.next(); // TRL drops a short last batch
+                    while (prompts.length < globalBatch) prompts = sampler.next(); // TRL drops a short last batch
                     OnlineTask.StepResult r;
                     try (var s = Scope.open()) {
-                        r = task.step(prompts, step, update);
+                        r = task.step(Shards.of(prompts, world.rank(), world.size()), step, update);
                     }
+                    if (world.size() > 1) r = OnlineStepReduction.reduce(r, world);
                     tokensSeen += r.tokens();
                     episodes += r.completions();
                     Map<String, Number> metrics = new LinkedHashMap<>();
@@ -104,10 +134,10 @@ public final class OnlineTrainer {
                     metrics.put("episode", episodes);
                     metrics.put("epoch", sampler.epoch());
                     metrics.putAll(r.metrics());
-                    log.write(step, metrics);
+                    if (leader) log.write(step, metrics);
                     progress.update(step, r.loss(), metrics.get("tokens_per_second").doubleValue());
                     history.add(metrics);
-                    if (config.saveSteps() > 0 && step % config.saveSteps() == 0) {
+                    if (leader && config.saveSteps() > 0 && step % config.saveSteps() == 0) {
                         var state = TrainerState.of(step, total, tokensSeen, optimizer.stepCount(), config.gradAccum(), sampler)
                                 .withEpisodes(episodes);
                         ResumableCheckpoint.save(config.out().resolve(Checkpoints.PREFIX + step), task::save, optimizer,
@@ -116,9 +146,11 @@ public final class OnlineTrainer {
                     }
                 }
             }
+            if (world.size() > 1) OnlineStepReduction.checkIdentical(params, world, err);
         } finally {
             params.forEach(Tensor::zeroGrad);
         }
+        if (!leader) return history;
         Checkpoints.save(config.out().resolve(Trainer.FINAL), task::save);
         writeReport();
         err.println("training: done; model in " + config.out().resolve(Trainer.FINAL));
