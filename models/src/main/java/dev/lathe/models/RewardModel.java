@@ -2,6 +2,7 @@ package dev.lathe.models;
 
 import dev.lathe.core.DType;
 import dev.lathe.core.Tensor;
+import dev.lathe.core.ops.EmbeddingOps;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,6 +28,24 @@ public interface RewardModel extends AutoCloseable {
 
     /** hidden [B, T, C] and each row's last real token index → scores [B, num_labels]. Differentiable. */
     Tensor scores(Tensor hidden, int[] lastIndex);
+
+    /**
+     * hidden [B, T, C] → the hidden state at each row's {@code lastIndex} [B, C], the input of the score head.
+     * Differentiable: gathering rows of [B·T, C] is an embedding lookup, whose scatter-add backward routes the
+     * gradient back.
+     */
+    static Tensor lastTokens(Tensor hidden, int[] lastIndex) {
+        int b = hidden.dim(0), t = hidden.dim(1), c = hidden.dim(2);
+        if (lastIndex.length != b) throw new IllegalArgumentException(lastIndex.length + " last indices for " + b + " rows");
+        int[] rows = new int[b];
+        for (int i = 0; i < b; i++) {
+            if (lastIndex[i] < 0 || lastIndex[i] >= t) {
+                throw new IllegalArgumentException("row " + i + ": last index " + lastIndex[i] + " outside [0, " + t + ")");
+            }
+            rows[i] = i * t + lastIndex[i];
+        }
+        return EmbeddingOps.embedding(Tensor.ofInts(rows, b), hidden.contiguous().view(b * t, c));
+    }
 
     /** {@link #forward} then {@link #scores(Tensor, int[])}: [B, num_labels]. */
     default Tensor scores(Tensor ids, Tensor positions, Tensor keyMask, int[] lastIndex) {

@@ -3,7 +3,6 @@ package dev.lathe.models.gpt2;
 import dev.lathe.core.DType;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.nn.Module;
-import dev.lathe.core.ops.EmbeddingOps;
 import dev.lathe.models.RewardModel;
 import dev.lathe.models.io.Gpt2Config;
 import dev.lathe.models.io.SafetensorsReader;
@@ -95,18 +94,7 @@ public final class Gpt2RewardModel extends Module implements RewardModel {
     /** hidden [B, T, C] and each row's last real token index → scores [B, num_labels]. Differentiable. */
     @Override
     public Tensor scores(Tensor hidden, int[] lastIndex) {
-        int b = hidden.dim(0), t = hidden.dim(1), c = hidden.dim(2);
-        if (lastIndex.length != b) throw new IllegalArgumentException(lastIndex.length + " last indices for " + b + " rows");
-        int[] rows = new int[b];
-        for (int i = 0; i < b; i++) {
-            if (lastIndex[i] < 0 || lastIndex[i] >= t) {
-                throw new IllegalArgumentException("row " + i + ": last index " + lastIndex[i] + " outside [0, " + t + ")");
-            }
-            rows[i] = i * t + lastIndex[i];
-        }
-        // Gathering rows of [B·T, C] is an embedding lookup; its scatter-add backward routes the gradient back.
-        Tensor last = EmbeddingOps.embedding(Tensor.ofInts(rows, b), hidden.contiguous().view(b * t, c));
-        return score.forward(last);
+        return score.forward(RewardModel.lastTokens(hidden, lastIndex));
     }
 
     /** Saves as GPT2ForSequenceClassification. */
