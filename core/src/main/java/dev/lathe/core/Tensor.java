@@ -55,6 +55,21 @@ public final class Tensor implements AutoCloseable {
         return empty(DType.F32, shape);
     }
 
+    /** Uninitialised tensor on {@code device} (memory from that device's backend). */
+    public static Tensor empty(Device device, DType dtype, int... shape) {
+        if (device == Device.CPU) return empty(dtype, shape);
+        int[] sh = checkShape(shape);
+        return new Tensor(Backends.of(device).allocate(numel(sh) * dtype.bytes()), 0, sh, dtype, false);
+    }
+
+    /** Zero-filled tensor on {@code device} (all bits zero, so also for I32). */
+    public static Tensor zeros(Device device, DType dtype, int... shape) {
+        if (device == Device.CPU) return zeros(dtype, shape);
+        Tensor t = empty(device, dtype, shape);
+        Backends.of(device).zero(t);
+        return t;
+    }
+
     public static Tensor zeros(DType dtype, int... shape) {
         Tensor t = empty(dtype, shape);
         t.segment().fill((byte) 0);
@@ -217,6 +232,27 @@ public final class Tensor implements AutoCloseable {
         return share(offset, shape.clone(), transposed);
     }
 
+    /**
+     * A copy on {@code device} (a transposed view arrives row-major), without autograd history; on the same
+     * device, a {@link #detach()}ed view of the same memory (closing it never frees this tensor's data).
+     */
+    public Tensor to(Device device) {
+        checkOpen();
+        if (device == device()) return detach();
+        Tensor src = this;
+        boolean tmp = false;
+        if (transposed) { // make it row-major where it lives, then move the bytes
+            src = empty(device(), dtype, shape);
+            Backends.of(device()).copy(this, src);
+            tmp = true;
+        }
+        Tensor out = empty(device, dtype, shape);
+        // The non-host side's backend moves bytes across the boundary.
+        Backends.of(device == Device.CPU ? device() : device).copy(src, out);
+        if (tmp) src.close();
+        return out;
+    }
+
     /** This tensor if it is laid out row-major, else a row-major copy (recorded by autograd). */
     public Tensor contiguous() {
         return transposed ? dev.lathe.core.ops.ShapeOps.contiguous(this) : this;
@@ -232,6 +268,11 @@ public final class Tensor implements AutoCloseable {
     /** All elements as floats, in logical (row-major) order, widening BF16/F16/I32. */
     public float[] toFloatArray() {
         checkOpen();
+        if (device() != Device.CPU) {
+            try (Tensor host = to(Device.CPU)) {
+                return host.toFloatArray();
+            }
+        }
         int n = Math.toIntExact(numel());
         float[] out = new float[n];
         MemorySegment s = segment();
@@ -243,6 +284,11 @@ public final class Tensor implements AutoCloseable {
     public int[] toIntArray() {
         checkOpen();
         if (dtype != DType.I32) throw new IllegalStateException("toIntArray() of " + dtype);
+        if (device() != Device.CPU) {
+            try (Tensor host = to(Device.CPU)) {
+                return host.toIntArray();
+            }
+        }
         int n = Math.toIntExact(numel());
         int[] out = new int[n];
         MemorySegment s = segment();
@@ -258,6 +304,11 @@ public final class Tensor implements AutoCloseable {
 
     /** Element at a logical flat index, as float. */
     public float getFloat(long index) {
+        if (device() != Device.CPU) {
+            try (Tensor host = to(Device.CPU)) {
+                return host.getFloat(index);
+            }
+        }
         return readFloat(segment(), storageIndex(index));
     }
 

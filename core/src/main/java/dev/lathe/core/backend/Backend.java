@@ -23,10 +23,19 @@ public interface Backend {
 
     // ---- data movement
 
-    /** dst = src elementwise over the logical shape; src may be a transposed view; converts F32 to/from BF16/F16. */
+    /**
+     * dst = src elementwise over the logical shape; src may be a transposed view; converts F32 to/from BF16/F16.
+     * A device backend also moves data across the host boundary: one of src, dst may be a CPU tensor (then both
+     * are row-major and of one dtype).
+     */
     void copy(Tensor src, Tensor dst);
 
     void fill(Tensor dst, float value);
+
+    /** Sets every byte of dst (any dtype, row-major) to zero. */
+    default void zero(Tensor dst) {
+        fill(dst, 0f);
+    }
 
     // ---- GEMM
 

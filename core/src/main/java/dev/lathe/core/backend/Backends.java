@@ -3,13 +3,18 @@ package dev.lathe.core.backend;
 import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.cpu.CpuBackend;
+import java.lang.reflect.InvocationTargetException;
 
 /**
- * Picks the backend for a device and says why on stderr, once. The CUDA backend is looked up by name so that
- * core runs where no CUDA code or driver exists; under "auto" the reason for falling back to the CPU is logged.
+ * Picks the backend for a device and says why on stderr, once. The CUDA backend
+ * ({@code dev.lathe.core.cuda.CudaBackend}) is created on first use, so core runs where no driver exists; under
+ * "auto" the reason for falling back to the CPU is logged. {@link #install} puts another backend behind a device
+ * (tests use {@link EmulatedDeviceBackend} to run device code paths on a machine without a GPU).
  */
 public final class Backends {
     private static final Backend CPU = new CpuBackend();
+    private static final String CUDA_CLASS = "dev.lathe.core.cuda.CudaBackend";
+    private static volatile Backend device;
     private static volatile boolean announced;
 
     private Backends() {}
@@ -22,8 +27,7 @@ public final class Backends {
     public static Backend of(Device device) {
         return switch (device) {
             case CPU -> CPU;
-            case CUDA -> throw new UnsupportedOperationException(
-                    "the cuda backend is not part of this build; tensors can only live on the cpu");
+            case CUDA -> cuda();
         };
     }
 
@@ -33,9 +37,54 @@ public final class Backends {
     }
 
     /**
-     * The backend to run on given a user's choice ("auto", "cpu" or "cuda"). "auto" takes the best one present
-     * and logs why; an explicit choice that cannot be honoured is an error. The choice is announced once per
-     * process on stderr.
+     * Puts {@code backend} behind {@link Device#CUDA} (null: back to the real CUDA backend, created on next use)
+     * and returns the one it replaces. Tensors made under the previous one must be closed first.
+     */
+    public static synchronized Backend install(Backend backend) {
+        Backend previous = device;
+        device = backend;
+        return previous;
+    }
+
+    /** Null when a CUDA device can be used, else why not (no driver, no device, missing libraries). */
+    public static String cudaUnavailableReason() {
+        if (device != null) return null;
+        try {
+            return (String) Class.forName(CUDA_CLASS).getMethod("unavailableReason").invoke(null);
+        } catch (ClassNotFoundException e) {
+            return "this build has no cuda backend";
+        } catch (ReflectiveOperationException e) {
+            return "cuda backend: " + rootMessage(e);
+        }
+    }
+
+    private static Backend cuda() {
+        Backend b = device;
+        if (b != null) return b;
+        synchronized (Backends.class) {
+            if (device == null) {
+                String why = cudaUnavailableReason();
+                if (why != null) throw new IllegalStateException("no usable CUDA device: " + why);
+                try {
+                    device = (Backend) Class.forName(CUDA_CLASS).getMethod("get").invoke(null);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("cannot start the cuda backend: " + rootMessage(e), e);
+                }
+            }
+            return device;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e instanceof InvocationTargetException ite && ite.getCause() != null ? ite.getCause() : e;
+        while (t.getCause() != null && t.getMessage() == null) t = t.getCause();
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    /**
+     * The backend to run on given a user's choice ("auto", "cpu" or "cuda"). "auto" takes the GPU when one is
+     * usable and logs why not otherwise; an explicit choice that cannot be honoured is an error. The choice is
+     * announced once per process on stderr.
      */
     public static Backend select(String choice) {
         String c = choice == null ? "auto" : choice.toLowerCase(java.util.Locale.ROOT);
@@ -47,11 +96,18 @@ public final class Backends {
                 why = "requested";
             }
             case "auto" -> {
-                chosen = CPU;
-                why = "auto: no cuda backend in this build";
+                String missing = cudaUnavailableReason();
+                chosen = missing == null ? cuda() : CPU;
+                why = missing == null ? "auto" : "auto: " + missing;
             }
-            case "cuda" -> throw new IllegalArgumentException(
-                    "--device cuda: this build has no cuda backend; use --device cpu or auto");
+            case "cuda" -> {
+                String missing = cudaUnavailableReason();
+                if (missing != null) {
+                    throw new IllegalArgumentException("--device cuda: " + missing + "; use --device cpu or auto");
+                }
+                chosen = cuda();
+                why = "requested";
+            }
             default -> throw new IllegalArgumentException("unknown device '" + choice + "' (expected auto, cpu or cuda)");
         }
         if (!announced) {

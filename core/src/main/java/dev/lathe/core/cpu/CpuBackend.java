@@ -70,6 +70,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void zero(Tensor dst) {
+        checkWritable(dst);
+        dst.segment().fill((byte) 0);
+    }
+
+    @Override
     public void fill(Tensor dst, float value) {
         checkF32(dst);
         checkWritable(dst);
