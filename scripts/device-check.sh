@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole GPU check in one call (run on the GPU machine after scripts/device-bundle.sh here): the gpu-tagged
-# tests with the bundled Java, `bench train --device cuda` (fp32/TF32 and BF16) when the CLI has it, and the
+# tests with the bundled Java, `bench train --device cuda` (TF32 and BF16, GPT-2 124M at B=8, T=1024) and the
 # same step in the machine's PyTorch. Writes $OUT/gpu-results.json
 # {device, gpu_tests_passed, gpu_tests_failed, lathe_tokens_per_second, pytorch_tokens_per_second, precision}
 # and $OUT/device-check.log. Never fails on a missing piece: it records a note instead.
@@ -28,37 +28,33 @@ notes=()
 say "device: $device"
 
 jflags=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector)
-tests="$(timeout 150 "$java" "${jflags[@]}" -cp '.device/lib/*' dev.lathe.bindings.cuda.GpuTestMain 2>>"$log" | tail -1)"
+tests="$(timeout 120 "$java" "${jflags[@]}" -cp '.device/lib/*' dev.lathe.bindings.cuda.GpuTestMain 2>>"$log" | tail -1)"
 passed="$(sed -n 's/.*"passed":\([0-9]*\).*/\1/p' <<<"$tests")"; failed="$(sed -n 's/.*"failed":\([0-9]*\).*/\1/p' <<<"$tests")"
 skipped="$(sed -n 's/.*"skipped":\([0-9]*\).*/\1/p' <<<"$tests")"
 [[ -z "$passed" ]] && { passed=0; failed=0; notes+=("the gpu test run did not finish (see device-check.log)"); }
 [[ "${skipped:-0}" -gt 0 && "$passed" -eq 0 ]] && notes+=("gpu tests skipped ($skipped): see device-check.log for the reason")
 say "gpu tests: $tests"
 
-lathe_tps=null; lathe_bf16=null
-if "$java" "${jflags[@]}" -jar .device/lathe.jar bench --help 2>&1 | grep -q "bench train"; then
-  for prec in fp32 bf16; do
-    line="$(timeout 100 "$java" "${jflags[@]}" -jar .device/lathe.jar bench train --device cuda --preset gpt2-124m \
-      --precision "$prec" 2>>"$log" | tail -1)"
-    tps="$(sed -n 's/.*"tokens_per_second":\([0-9.eE+-]*\).*/\1/p' <<<"$line")"
-    [[ "$prec" == fp32 ]] && lathe_tps="${tps:-null}" || lathe_bf16="${tps:-null}"
-  done
-else
-  notes+=("bench train --device cuda is not implemented yet: no Lathe throughput")
-fi
-
-torch_tps=null
-if [[ -f bench/peers/pytorch_train_step.py && -n "$py" ]]; then
-  line="$(timeout 100 "$py" bench/peers/pytorch_train_step.py --preset gpt2-124m 2>>"$log" | tail -1)"
-  torch_tps="$(sed -n 's/.*"tokens_per_second":\([0-9.eE+-]*\).*/\1/p' <<<"$line")"; torch_tps="${torch_tps:-null}"
-else
-  notes+=("no bench/peers/pytorch_train_step.py: no PyTorch throughput")
-fi
+# GPT-2 124M, B=8, T=1024, in fp32 (TF32 tensor cores) and BF16 mixed precision, Lathe then PyTorch on this card.
+shape=(--preset gpt2-124m --batch-size 8 --seq-len 1024 --steps 5 --warmup 2)
+tps_of() { sed -n 's/.*"tokens_per_second": *\([0-9.eE+-]*\).*/\1/p' <<<"$1"; }
+declare -A lathe torch
+for prec in tf32 bf16; do
+  line="$(timeout 60 "$java" "${jflags[@]}" -jar .device/lathe.jar bench train --device cuda --precision "$prec" \
+    "${shape[@]}" 2>>"$log" | tail -1)"
+  say "lathe $prec: $line"; lathe[$prec]="$(tps_of "$line")"
+  [[ -z "${lathe[$prec]}" ]] && notes+=("lathe bench train --precision $prec gave no result (see device-check.log)")
+  if [[ -n "$py" ]]; then
+    line="$(timeout 60 "$py" bench/peers/pytorch_train_step.py --device cuda --precision "$prec" "${shape[@]}" 2>>"$log" | tail -1)"
+    say "pytorch $prec: $line"; torch[$prec]="$(tps_of "$line")"
+  fi
+done
 
 note="$(printf '%s; ' "${notes[@]+"${notes[@]}"}")"; note="${note%; }"
 cat >"$OUT/gpu-results.json" <<JSON
 {"device": "$device", "gpu_tests_passed": $passed, "gpu_tests_failed": ${failed:-0}, "gpu_tests_skipped": ${skipped:-0},
- "lathe_tokens_per_second": $lathe_tps, "lathe_bf16_tokens_per_second": $lathe_bf16,
- "pytorch_tokens_per_second": $torch_tps, "precision": "fp32/tf32 and bf16", "note": "${note//\"/\'}"}
+ "precision": "bf16", "lathe_tokens_per_second": ${lathe[bf16]:-null}, "pytorch_tokens_per_second": ${torch[bf16]:-null},
+ "lathe_tf32_tokens_per_second": ${lathe[tf32]:-null}, "pytorch_tf32_tokens_per_second": ${torch[tf32]:-null},
+ "shape": "gpt2-124m B=8 T=1024", "note": "${note//\"/\'}"}
 JSON
 cat "$OUT/gpu-results.json" | tee -a "$log"

@@ -5,6 +5,12 @@ LM head, backward, clip_grad_norm_(1.0), AdamW (PyTorch defaults, one parameter 
 and, last on stdout, one JSON object with the median step (after warm-up), tokens/s and the peak RSS (VmHWM).
 
     python3 bench/peers/pytorch_train_step.py --preset gpt2-124m --batch-size 4 --seq-len 64 --steps 5
+    python3 bench/peers/pytorch_train_step.py --device cuda --precision bf16 --batch-size 8 --seq-len 1024
+
+On a GPU, `--precision tf32` allows TF32 tensor cores in fp32 GEMMs and `bf16` runs forward and loss under
+torch.autocast(bfloat16) with fp32 master weights (the usual mixed-precision recipe); attention goes through
+F.scaled_dot_product_attention (flash attention) where the installed torch has it. Steps are timed after a
+synchronising loss.item().
 
 Debian's python3-torch 1.13 calls the system BLAS: install an OpenBLAS (the reference BLAS is far slower) and
 prefer its OpenMP build, which shares torch's OpenMP threads (with the pthread build both pools spin on the same
@@ -43,9 +49,13 @@ class Block(nn.Module):
         b, t, c = x.shape
         q, k, v = self.c_attn(self.ln_1(x)).split(c, dim=2)
         q, k, v = (z.view(b, t, self.heads, c // self.heads).transpose(1, 2) for z in (q, k, v))
-        att = (q @ k.transpose(-2, -1)) / math.sqrt(c // self.heads)
-        att = att.masked_fill(~causal[:t, :t], float("-inf")).softmax(dim=-1)
-        y = (att @ v).transpose(1, 2).contiguous().view(b, t, c)
+        if hasattr(F, "scaled_dot_product_attention"):
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:
+            att = (q @ k.transpose(-2, -1)) / math.sqrt(c // self.heads)
+            att = att.masked_fill(~causal[:t, :t], float("-inf")).softmax(dim=-1)
+            y = att @ v
+        y = y.transpose(1, 2).contiguous().view(b, t, c)
         x = x + self.attn_proj(y)
         return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
 
@@ -69,7 +79,7 @@ class Gpt2(nn.Module):
 
     def forward(self, ids):
         t = ids.shape[1]
-        x = self.wte(ids) + self.wpe(torch.arange(t))
+        x = self.wte(ids) + self.wpe(torch.arange(t, device=ids.device))
         for block in self.h:
             x = block(x, self.causal)
         return self.ln_f(x) @ self.wte.weight.t()  # tied LM head: [B, T, V]
@@ -91,32 +101,47 @@ def main():
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "tf32", "bf16"])
     a = ap.parse_args()
+    if a.device == "cpu" and a.precision != "fp32":
+        ap.error("--precision tf32/bf16 needs --device cuda")
+    torch.backends.cuda.matmul.allow_tf32 = a.precision == "tf32"
+    torch.backends.cudnn.allow_tf32 = a.precision == "tf32"
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     vocab, positions, c, layers, heads = PRESETS[a.preset]
-    model = Gpt2(vocab, positions, c, layers, heads)
+    model = Gpt2(vocab, positions, c, layers, heads).to(a.device)
     params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters())
-    tokens = torch.randint(vocab, (a.batch_size, a.seq_len + 1))
+    tokens = torch.randint(vocab, (a.batch_size, a.seq_len + 1)).to(a.device)
+    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if a.precision == "bf16"
+                else torch.autocast("cuda", enabled=False) if a.device == "cuda" else None)
     x, y = tokens[:, :-1], tokens[:, 1:]
     times, first_loss, loss = [], None, None
     for it in range(-a.warmup, a.steps):
         t0 = time.perf_counter()
-        logits = model(x)
-        loss = F.cross_entropy(logits.reshape(-1, vocab), y.reshape(-1))
+        if autocast is None:
+            logits = model(x)
+            loss = F.cross_entropy(logits.reshape(-1, vocab), y.reshape(-1))
+        else:
+            with autocast:
+                logits = model(x)
+                loss = F.cross_entropy(logits.reshape(-1, vocab).float(), y.reshape(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        value = loss.item()  # waits for the device
         ms = (time.perf_counter() - t0) * 1e3
-        first_loss = loss.item() if first_loss is None else first_loss
+        first_loss = value if first_loss is None else first_loss
         if it >= 0:
             times.append(ms)
         print(f"train {'warmup' if it < 0 else 'step'} {it + a.warmup + 1 if it < 0 else it + 1}"
               f"/{a.warmup if it < 0 else a.steps}: {ms:.1f} ms, loss {loss.item():.4f}", file=sys.stderr)
     median = statistics.median(times)
     print(json.dumps({"bench": "train", "impl": f"pytorch-{torch.__version__}", "preset": a.preset,
+                      "device": torch.cuda.get_device_name() if a.device == "cuda" else "cpu", "precision": a.precision,
                       "threads": torch.get_num_threads(), "params": params, "batch_size": a.batch_size,
                       "seq_len": a.seq_len, "steps": a.steps, "first_loss": round(first_loss, 6),
                       "loss": round(loss.item(), 6), "ms_per_step": round(median, 2), "ms_min": round(min(times), 2),

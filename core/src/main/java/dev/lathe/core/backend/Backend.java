@@ -18,6 +18,12 @@ public interface Backend {
     /** One line for logs: what this backend runs on (vector width, threads, card). */
     String describe();
 
+    /**
+     * Waits until every operation issued so far has finished (a device runs them asynchronously; host reads of
+     * results already wait). Benchmarks call it before reading the clock. The CPU runs synchronously.
+     */
+    default void synchronize() {}
+
     /** Memory for {@code bytes} bytes on this device, released when its last tensor is closed. */
     Storage allocate(long bytes);
 
