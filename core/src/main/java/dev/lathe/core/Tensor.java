@@ -22,8 +22,8 @@ public final class Tensor implements AutoCloseable {
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
 
-    private final Storage storage;
-    private final long offset; // in elements
+    private Storage storage; // replaced only by relocate()
+    private long offset; // in elements
     private final int[] shape;
     private final DType dtype;
     private final boolean transposed; // storage holds shape with the last two dims swapped
@@ -210,7 +210,7 @@ public final class Tensor implements AutoCloseable {
         long row = numel(shape) / Math.max(1, shape[0]);
         int[] original = shape.clone();
         return Node.record(share(offset + from * row, sh, false), "slice", (g, needs) -> {
-            Tensor full = zeros(g.dtype(), original);
+            Tensor full = zeros(g.device(), g.dtype(), original);
             Backends.of(g).copy(g.contiguous(), full.slice(from, to));
             return new Tensor[] {full};
         }, this);
@@ -251,6 +251,36 @@ public final class Tensor implements AutoCloseable {
         Backends.of(device == Device.CPU ? device() : device).copy(src, out);
         if (tmp) src.close();
         return out;
+    }
+
+    /**
+     * This tensor on {@code device}, consuming it: itself when it is already there, else a copy there and this
+     * tensor is closed. For small tensors built on the host (ids, masks, position tables) that a device op needs.
+     */
+    public Tensor moveTo(Device device) {
+        if (device == device()) return this;
+        try (this) {
+            return to(device);
+        }
+    }
+
+    /**
+     * Moves this tensor's elements (and its gradient) to {@code device} in place: the same object, so its
+     * identity, requiresGrad flag and the names modules and optimizers know it by stay valid. PyTorch's
+     * {@code param.data = param.data.to(device)}, what {@link dev.lathe.core.nn.Module#to} does to every
+     * parameter. Views taken earlier keep the old memory.
+     */
+    public void relocate(Device device) {
+        checkOpen();
+        if (device == device()) return;
+        if (transposed) throw new IllegalStateException("relocate() of a transposed view: " + this);
+        Tensor moved = Scope.escape(() -> to(device));
+        moved.storage.retain();
+        storage.release();
+        storage = moved.storage;
+        offset = 0;
+        moved.close();
+        if (grad != null) grad.relocate(device);
     }
 
     /** This tensor if it is laid out row-major, else a row-major copy (recorded by autograd). */

@@ -1,6 +1,7 @@
 package dev.lathe.models;
 
 import dev.lathe.core.DType;
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.nn.KvCache;
 import dev.lathe.models.io.TokenizerFileCopy;
@@ -60,6 +61,19 @@ public interface CausalLm extends AutoCloseable {
         long n = 0;
         for (Tensor p : parameters()) n += p.numel();
         return n;
+    }
+
+    /** The device the parameters live on (the LM head's). */
+    default Device device() {
+        return lmHeadWeight().device();
+    }
+
+    /**
+     * Moves every parameter to {@code device} in place, PyTorch's {@code model.to(device)}; ids, positions and
+     * masks given to the model must then live there too. Loading stays on the host: load, then move.
+     */
+    default void to(Device device) {
+        for (Tensor p : parameters()) p.relocate(device);
     }
 
     /** Frees every parameter's gradient. */

@@ -43,7 +43,10 @@ public final class Padding {
         return Tensor.ofInts(p, lengths.length, t);
     }
 
-    /** Hugging Face's position ids for a mask I32 [B, T]: cumsum(mask) − 1 along each row, clamped at 0. */
+    /**
+     * Hugging Face's position ids for a mask I32 [B, T]: cumsum(mask) − 1 along each row, clamped at 0; computed on
+     * the host and returned on the mask's device.
+     */
     public static Tensor positionsFromMask(Tensor mask) {
         if (mask.rank() != 2) throw new IllegalArgumentException("mask " + mask + " is not [B, T]");
         int rows = mask.dim(0), t = mask.dim(1);
@@ -56,7 +59,7 @@ public final class Padding {
                 p[b * t + i] = Math.max(seen - 1, 0);
             }
         }
-        return Tensor.ofInts(p, rows, t);
+        return Tensor.ofInts(p, rows, t).moveTo(mask.device());
     }
 
     /** Index along T of each row's last real token (a reward model's score position). */

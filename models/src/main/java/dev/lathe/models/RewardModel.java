@@ -1,6 +1,7 @@
 package dev.lathe.models;
 
 import dev.lathe.core.DType;
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.ops.EmbeddingOps;
 import java.io.IOException;
@@ -44,7 +45,8 @@ public interface RewardModel extends AutoCloseable {
             }
             rows[i] = i * t + lastIndex[i];
         }
-        return EmbeddingOps.embedding(Tensor.ofInts(rows, b), hidden.contiguous().view(b * t, c));
+        // the row indices are built on the host and moved to hidden's device
+        return EmbeddingOps.embedding(Tensor.ofInts(rows, b).moveTo(hidden.device()), hidden.contiguous().view(b * t, c));
     }
 
     /** {@link #forward} then {@link #scores(Tensor, int[])}: [B, num_labels]. */
@@ -58,6 +60,16 @@ public interface RewardModel extends AutoCloseable {
     List<Tensor> parameters();
 
     long parameterCount();
+
+    /** The device the parameters live on. */
+    default Device device() {
+        return parameters().get(0).device();
+    }
+
+    /** Moves every parameter to {@code device} in place, PyTorch's {@code model.to(device)}. */
+    default void to(Device device) {
+        for (Tensor p : parameters()) p.relocate(device);
+    }
 
     /** Frees every parameter's gradient. */
     void zeroGrad();

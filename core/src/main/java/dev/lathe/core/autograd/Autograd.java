@@ -142,7 +142,7 @@ public final class Autograd {
         Tensor existing = leaf.grad();
         if (existing == null) {
             Tensor src = g.contiguous();
-            Tensor copy = Scope.escape(() -> Tensor.empty(src.dtype(), src.shape()));
+            Tensor copy = Scope.escape(() -> Tensor.empty(src.device(), src.dtype(), src.shape()));
             Backends.of(src).copy(src, copy);
             leaf.setGrad(copy);
         } else {
@@ -151,7 +151,7 @@ public final class Autograd {
     }
 
     private static Tensor sum(Tensor a, Tensor b) {
-        Tensor out = Tensor.empty(a.dtype(), a.shape());
+        Tensor out = Tensor.empty(a.device(), a.dtype(), a.shape());
         Backends.of(a).copy(a.contiguous(), out);
         Backends.of(b).axpy(1f, b.contiguous(), out);
         return out;
@@ -161,7 +161,7 @@ public final class Autograd {
         if (root.numel() != 1) {
             throw new IllegalStateException("backward() without a gradient needs a scalar, got " + root);
         }
-        return Tensor.full(1f, root.shape());
+        return Tensor.full(1f, root.shape()).moveTo(root.device()); // built on the host, one element
     }
 
     private static void checkShape(Node node, Tensor input, Tensor grad) {

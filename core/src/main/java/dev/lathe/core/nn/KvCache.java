@@ -1,14 +1,19 @@
 package dev.lathe.core.nn;
 
 import dev.lathe.core.DType;
+import dev.lathe.core.Device;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
+import dev.lathe.core.autograd.GradMode;
+import dev.lathe.core.backend.Backend;
+import dev.lathe.core.backend.Backends;
+import dev.lathe.core.ops.Devices;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
  * Keys and values of every attention layer for the positions generated so far: per layer a K and a V buffer
- * [B, maxLen, kvHeads*headDim], allocated once outside any scope and freed by {@link #close()}.
+ * [B, maxLen, kvHeads*headDim] on the model's device, allocated once outside any scope and freed by {@link #close()}.
  *
  * <p>A generation step appends its Tq new positions to each layer ({@link #append}), each layer attends over
  * {@link #filled(int)} positions, and {@link #advance} then commits the step: {@link #length()} counts the
@@ -22,7 +27,13 @@ public final class KvCache implements AutoCloseable {
     private int length;
     private boolean closed;
 
+    /** A host cache. */
     public KvCache(int layers, int batch, int maxLen, int kvHeads, int headDim) {
+        this(Device.CPU, layers, batch, maxLen, kvHeads, headDim);
+    }
+
+    /** A cache whose buffers live on {@code device}, where the model's keys and values are computed. */
+    public KvCache(Device device, int layers, int batch, int maxLen, int kvHeads, int headDim) {
         if (layers <= 0 || batch <= 0 || maxLen <= 0 || kvHeads <= 0 || headDim <= 0) {
             throw new IllegalArgumentException("KV cache sizes must be positive: layers=" + layers + " batch=" + batch
                     + " maxLen=" + maxLen + " kvHeads=" + kvHeads + " headDim=" + headDim);
@@ -36,8 +47,8 @@ public final class KvCache implements AutoCloseable {
         this.filled = new int[layers];
         Scope.escape(() -> {
             for (int l = 0; l < layers; l++) {
-                keys[l] = Tensor.zeros(DType.F32, batch, maxLen, width());
-                values[l] = Tensor.zeros(DType.F32, batch, maxLen, width());
+                keys[l] = Tensor.zeros(device, DType.F32, batch, maxLen, width());
+                values[l] = Tensor.zeros(device, DType.F32, batch, maxLen, width());
             }
             return null;
         });
@@ -108,6 +119,7 @@ public final class KvCache implements AutoCloseable {
             throw new IllegalStateException("KV cache full: layer " + layer + " holds " + at + " of " + maxLen
                     + " positions, cannot append " + tq + " more");
         }
+        Devices.common("KvCache.append", keys[layer], k, v);
         copyRows(k, kCol, tq, keys[layer], at);
         copyRows(v, vCol, tq, values[layer], at);
         filled[layer] = at + tq;
@@ -152,8 +164,12 @@ public final class KvCache implements AutoCloseable {
         return src.dim(1);
     }
 
-    /** dst[b, at + t, :] = src[b, t, col .. col+width()] for every b and t < tq (host memory). */
+    /** dst[b, at + t, :] = src[b, t, col .. col+width()] for every b and t < tq. */
     private void copyRows(Tensor src, int col, int tq, Tensor dst, int at) {
+        if (dst.device() != Device.CPU) {
+            copyRowsOnDevice(src, col, tq, dst, at);
+            return;
+        }
         MemorySegment from = src.segment(), to = dst.segment();
         long rowBytes = (long) width() * Float.BYTES, srcStride = (long) src.dim(2) * Float.BYTES;
         for (int b = 0; b < batch; b++) {
@@ -161,6 +177,27 @@ public final class KvCache implements AutoCloseable {
                 long srcOff = ((long) b * tq + t) * srcStride + (long) col * Float.BYTES;
                 long dstOff = ((long) b * maxLen + at + t) * rowBytes;
                 MemorySegment.copy(from, srcOff, to, dstOff, rowBytes);
+            }
+        }
+    }
+
+    /**
+     * {@link #copyRows} through the backend, for memory the host cannot read: the columns are made a contiguous
+     * [B, Tq, width] tensor (a transposed copy of [B·Tq, W], its rows col.. taken, transposed back) unless they
+     * already are one, then each row b is one block copy into positions at .. at+tq.
+     */
+    private void copyRowsOnDevice(Tensor src, int col, int tq, Tensor dst, int at) {
+        Backend be = Backends.of(dst);
+        try (var noGrad = GradMode.off(); var temporaries = Scope.open()) {
+            Tensor cols = src;
+            if (col != 0 || src.dim(2) != width()) {
+                Tensor byColumn = src.view(batch * tq, src.dim(2)).t().contiguous(); // [W, B·Tq]
+                cols = byColumn.slice(col, col + width()).t().contiguous().view(batch, tq, width());
+            }
+            for (int b = 0; b < batch; b++) {
+                Tensor from = cols.slice(b, b + 1).view(tq, width());
+                Tensor to = dst.slice(b, b + 1).view(maxLen, width()).slice(at, at + tq);
+                be.copy(from, to);
             }
         }
     }

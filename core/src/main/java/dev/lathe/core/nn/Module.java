@@ -1,5 +1,6 @@
 package dev.lathe.core.nn;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import java.util.ArrayList;
@@ -107,6 +108,15 @@ public abstract class Module implements AutoCloseable {
         out.add(this);
         children.values().forEach(m -> out.addAll(m.modules()));
         return out;
+    }
+
+    /**
+     * Moves every parameter of this module tree (and its gradient) to {@code device} in place, PyTorch's
+     * {@code model.to(device)}: each stays the same tensor object, so modules, optimizers and names keep referring
+     * to it and it keeps its requiresGrad flag. Inputs of a forward must then live on that device too.
+     */
+    public final void to(Device device) {
+        for (Tensor t : parameters()) t.relocate(device);
     }
 
     /** Frees parameters, their gradients and every sub-module. */

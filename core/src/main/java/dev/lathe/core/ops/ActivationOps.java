@@ -12,10 +12,10 @@ public final class ActivationOps {
     /** GPT-2's GELU: 0.5 x (1 + tanh(sqrt(2/π)(x + 0.044715 x³))). */
     public static Tensor gelu(Tensor x) {
         Tensor xc = x.contiguous();
-        Tensor out = Tensor.empty(x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
         be(x).geluForward(xc, out);
         return Node.record(out, "gelu", (g, needs) -> {
-            Tensor dx = Tensor.empty(x.dtype(), x.shape());
+            Tensor dx = Tensor.empty(x.device(), x.dtype(), x.shape());
             be(g).geluBackward(xc, g.contiguous(), dx);
             return new Tensor[] {dx};
         }, x);
@@ -24,10 +24,10 @@ public final class ActivationOps {
     /** SiLU (swish): x σ(x). */
     public static Tensor silu(Tensor x) {
         Tensor xc = x.contiguous();
-        Tensor out = Tensor.empty(x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
         be(x).siluForward(xc, out);
         return Node.record(out, "silu", (g, needs) -> {
-            Tensor dx = Tensor.empty(x.dtype(), x.shape());
+            Tensor dx = Tensor.empty(x.device(), x.dtype(), x.shape());
             be(g).siluBackward(xc, g.contiguous(), dx);
             return new Tensor[] {dx};
         }, x);
@@ -35,10 +35,10 @@ public final class ActivationOps {
 
     /** Softmax over the last dimension. */
     public static Tensor softmax(Tensor x) {
-        Tensor out = Tensor.empty(x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
         be(x).softmaxForward(x.contiguous(), out);
         return Node.record(out, "softmax", (g, needs) -> {
-            Tensor dx = Tensor.empty(x.dtype(), x.shape());
+            Tensor dx = Tensor.empty(x.device(), x.dtype(), x.shape());
             be(g).softmaxBackward(out, g.contiguous(), dx);
             return new Tensor[] {dx};
         }, x);

@@ -2,6 +2,8 @@ package dev.lathe.core.ops;
 
 import static dev.lathe.core.ops.ElementwiseOps.be;
 
+import dev.lathe.core.DType;
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.Node;
 import dev.lathe.core.backend.AttentionSpec;
@@ -37,12 +39,13 @@ public final class AttentionOps {
         int c = c3 / 3, d = c / heads;
         var spec = new AttentionSpec(b, t, heads, heads, d, AttentionSpec.defaultScale(d), 0, c, 2 * c)
                 .withDropout(dropout, seed);
+        Device device = Devices.common("causalSelfAttention", qkv, keyMask, documents);
         Tensor packed = qkv.contiguous();
-        Tensor out = Tensor.empty(qkv.dtype(), b, t, c);
-        Tensor lse = Tensor.empty(b, heads, t);
+        Tensor out = Tensor.empty(device, qkv.dtype(), b, t, c);
+        Tensor lse = Tensor.empty(device, DType.F32, b, heads, t);
         be(qkv).attentionForward(spec, packed, packed, packed, keyMask, documents, out, lse);
         return Node.record(out, "causalSelfAttention", (g, needs) -> {
-            Tensor dqkv = Tensor.empty(qkv.dtype(), qkv.shape());
+            Tensor dqkv = Tensor.empty(device, qkv.dtype(), qkv.shape());
             be(g).attentionBackward(spec, packed, packed, packed, keyMask, documents, out, lse, g.contiguous(),
                     dqkv, dqkv, dqkv);
             return new Tensor[] {dqkv, null, null};
@@ -66,14 +69,15 @@ public final class AttentionOps {
         int b = q.dim(0), t = q.dim(1), d = q.dim(2) / heads;
         var spec = new AttentionSpec(b, t, heads, kvHeads, d, AttentionSpec.defaultScale(d), 0, 0, 0)
                 .withDropout(dropout, seed);
+        Device device = Devices.common("causalAttention", q, k, v, keyMask, documents);
         Tensor qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
-        Tensor out = Tensor.empty(q.dtype(), b, t, heads * d);
-        Tensor lse = Tensor.empty(b, heads, t);
+        Tensor out = Tensor.empty(device, q.dtype(), b, t, heads * d);
+        Tensor lse = Tensor.empty(device, DType.F32, b, heads, t);
         be(q).attentionForward(spec, qc, kc, vc, keyMask, documents, out, lse);
         return Node.record(out, "causalAttention", (g, needs) -> {
-            Tensor dq = Tensor.empty(q.dtype(), q.shape());
-            Tensor dk = Tensor.empty(k.dtype(), k.shape());
-            Tensor dv = Tensor.empty(v.dtype(), v.shape());
+            Tensor dq = Tensor.empty(device, q.dtype(), q.shape());
+            Tensor dk = Tensor.empty(device, k.dtype(), k.shape());
+            Tensor dv = Tensor.empty(device, v.dtype(), v.shape());
             be(g).attentionBackward(spec, qc, kc, vc, keyMask, documents, out, lse, g.contiguous(), dq, dk, dv);
             return new Tensor[] {dq, dk, dv, null, null};
         }, q, k, v, keyMask, documents);
@@ -116,7 +120,8 @@ public final class AttentionOps {
         if (q.rank() != 3) throw new IllegalArgumentException("q " + q + " is not [B, Tq, width]");
         int b = q.dim(0), tq = q.dim(1), d = cache.headDim();
         var spec = new AttentionSpec(b, tq, heads, cache.kvHeads(), d, AttentionSpec.defaultScale(d), qCol, 0, 0);
-        Tensor out = Tensor.empty(q.dtype(), b, tq, heads * d);
+        Device device = Devices.common("decodeAttention", q, cache.keys(layer), keyMask);
+        Tensor out = Tensor.empty(device, q.dtype(), b, tq, heads * d);
         be(q).attentionDecode(spec, cache.filled(layer), cache.maxLen(), q, cache.keys(layer), cache.values(layer),
                 keyMask, out);
         return out;

@@ -18,10 +18,10 @@ public final class DropoutOps {
     public static Tensor dropout(Tensor x, float p, long seed) {
         DropoutMask.check(p);
         if (p == 0f) return x;
-        Tensor out = Tensor.empty(x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
         be(x).dropout(x.contiguous(), p, seed, out);
         return Node.record(out, "dropout", (g, needs) -> {
-            Tensor dx = Tensor.empty(g.dtype(), g.shape());
+            Tensor dx = Tensor.empty(g.device(), g.dtype(), g.shape());
             be(g).dropout(g.contiguous(), p, seed, dx); // same mask: d(x·m/(1-p))/dx = m/(1-p)
             return new Tensor[] {dx};
         }, x);

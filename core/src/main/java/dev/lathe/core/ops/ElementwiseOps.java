@@ -1,5 +1,6 @@
 package dev.lathe.core.ops;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.Node;
 import dev.lathe.core.backend.Backend;
@@ -53,7 +54,7 @@ public final class ElementwiseOps {
 
     /** x + s. */
     public static Tensor addScalar(Tensor x, float s) {
-        Tensor out = Tensor.empty(x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
         be(x).addScalar(x.contiguous(), s, out);
         return Node.record(out, "addScalar", (g, needs) -> new Tensor[] {g}, x);
     }
@@ -97,7 +98,7 @@ public final class ElementwiseOps {
         Tensor out = unary(UnaryOp.SIGMOID, x);
         return Node.record(out, "sigmoid", (g, needs) -> {
             // d sigmoid = s (1 - s)
-            Tensor oneMinus = Tensor.empty(out.dtype(), out.shape());
+            Tensor oneMinus = Tensor.empty(out.device(), out.dtype(), out.shape());
             be(out).scale(out, -1f, oneMinus);
             be(out).addScalar(oneMinus, 1f, oneMinus);
             Tensor d = binary(BinaryOp.MUL, out, oneMinus);
@@ -112,20 +113,21 @@ public final class ElementwiseOps {
     }
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        Device device = Devices.common(op.name().toLowerCase(java.util.Locale.ROOT), a, b);
         Tensor ac = a.contiguous(), bc = b.contiguous();
-        Tensor out = Tensor.empty(a.dtype(), a.shape());
+        Tensor out = Tensor.empty(device, a.dtype(), a.shape());
         be(a).binary(op, ac, bc, out);
         return out;
     }
 
     static Tensor unary(UnaryOp op, Tensor x) {
-        Tensor out = Tensor.empty(x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
         be(x).unary(op, x.contiguous(), out);
         return out;
     }
 
     static Tensor scaleRaw(Tensor x, float alpha) {
-        Tensor out = Tensor.empty(x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
         be(x).scale(x.contiguous(), alpha, out);
         return out;
     }
@@ -133,7 +135,7 @@ public final class ElementwiseOps {
     /** Sums g over the leading elements it was broadcast across, giving b's shape. */
     static Tensor reduceTo(Tensor g, Tensor b) {
         if (g.numel() == b.numel()) return g.contiguous().view(b.shape());
-        Tensor out = Tensor.empty(b.dtype(), b.shape());
+        Tensor out = Tensor.empty(g.device(), b.dtype(), b.shape());
         be(g).sumRows(g.contiguous(), out);
         return out;
     }

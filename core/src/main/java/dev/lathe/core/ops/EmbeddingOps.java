@@ -2,6 +2,7 @@ package dev.lathe.core.ops;
 
 import static dev.lathe.core.ops.ElementwiseOps.be;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.Node;
 
@@ -14,10 +15,11 @@ public final class EmbeddingOps {
         int[] idShape = ids.shape();
         int[] shape = java.util.Arrays.copyOf(idShape, idShape.length + 1);
         shape[idShape.length] = table.dim(1);
-        Tensor out = Tensor.empty(table.dtype(), shape);
+        Device device = Devices.common("embedding", ids, table);
+        Tensor out = Tensor.empty(device, table.dtype(), shape);
         be(table).embeddingForward(ids, table, out);
         return Node.record(out, "embedding", (g, needs) -> {
-            Tensor dtable = Tensor.empty(table.dtype(), table.shape());
+            Tensor dtable = Tensor.empty(device, table.dtype(), table.shape());
             be(g).embeddingBackward(ids, g.contiguous(), dtable);
             return new Tensor[] {null, dtable};
         }, ids, table);

@@ -2,6 +2,8 @@ package dev.lathe.core.ops;
 
 import static dev.lathe.core.ops.ElementwiseOps.be;
 
+import dev.lathe.core.DType;
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.Node;
 
@@ -14,12 +16,13 @@ public final class LossOps {
 
     /** Per-row loss: logits [N, V], targets I32 [N] → [N], −log softmax(logits)[target], 0 where ignored. */
     public static Tensor crossEntropyPerRow(Tensor logits, Tensor targets, int ignoreIndex) {
+        Device device = Devices.common("crossEntropy", logits, targets);
         Tensor lc = logits.contiguous();
         int n = NormOps.rowCount(lc);
-        Tensor losses = Tensor.empty(n), lse = Tensor.empty(n);
+        Tensor losses = Tensor.empty(device, DType.F32, n), lse = Tensor.empty(device, DType.F32, n);
         be(logits).crossEntropyForward(lc, targets, ignoreIndex, losses, lse);
         return Node.record(losses, "crossEntropy", (g, needs) -> {
-            Tensor dlogits = Tensor.empty(logits.dtype(), logits.shape());
+            Tensor dlogits = Tensor.empty(device, logits.dtype(), logits.shape());
             be(g).crossEntropyBackward(lc, targets, ignoreIndex, lse, g.contiguous(), dlogits);
             return new Tensor[] {dlogits, null};
         }, logits, targets);
@@ -27,6 +30,7 @@ public final class LossOps {
 
     /** PyTorch's F.cross_entropy(reduction='mean'): mean over rows whose target is not ignored. */
     public static Tensor crossEntropy(Tensor logits, Tensor targets, int ignoreIndex) {
+        // The count of counted rows is a host number (it sets the scale); a device tensor's targets are copied over.
         long counted = 0;
         for (int id : targets.toIntArray()) if (id != ignoreIndex) counted++;
         Tensor total = ReduceOps.sum(crossEntropyPerRow(logits, targets, ignoreIndex));

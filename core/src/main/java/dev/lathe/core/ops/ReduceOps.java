@@ -11,7 +11,8 @@ public final class ReduceOps {
     /** Sum of all elements, as a one-element tensor. */
     public static Tensor sum(Tensor x) {
         Tensor xc = x.contiguous();
-        Tensor out = Tensor.scalar((float) ElementwiseOps.be(x).sum(xc));
+        // The backend returns the float64 sum to the host; the one-element result goes back to x's device.
+        Tensor out = Tensor.scalar((float) ElementwiseOps.be(x).sum(xc)).moveTo(x.device());
         return Node.record(out, "sum", (g, needs) -> new Tensor[] {broadcast(g, x.shape())}, x);
     }
 
@@ -22,7 +23,7 @@ public final class ReduceOps {
 
     /** x [rows, C] → [C]: the sum over rows of each column (how a broadcast bias gets its gradient). */
     public static Tensor sumRows(Tensor x, int columns) {
-        Tensor out = Tensor.empty(x.dtype(), columns);
+        Tensor out = Tensor.empty(x.device(), x.dtype(), columns);
         ElementwiseOps.be(x).sumRows(x.contiguous(), out);
         int[] shape = x.shape();
         return Node.record(out, "sumRows", (g, needs) -> new Tensor[] {broadcast(g, shape)}, x);
@@ -30,7 +31,7 @@ public final class ReduceOps {
 
     /** A tensor of {@code shape} holding g repeated (g is a scalar or a trailing row). */
     static Tensor broadcast(Tensor g, int[] shape) {
-        Tensor out = Tensor.zeros(g.dtype(), shape);
+        Tensor out = Tensor.zeros(g.device(), g.dtype(), shape);
         ElementwiseOps.be(g).binary(BinaryOp.ADD, out, g.contiguous(), out);
         return out;
     }

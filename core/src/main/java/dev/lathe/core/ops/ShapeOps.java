@@ -10,7 +10,7 @@ public final class ShapeOps {
 
     /** A row-major copy of x (x is usually a {@link Tensor#t()} view). */
     public static Tensor contiguous(Tensor x) {
-        Tensor out = Tensor.empty(x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
         Backends.of(x).copy(x, out);
         return Node.record(out, "contiguous", (g, needs) -> new Tensor[] {g}, x);
     }

@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * AdamW with decoupled weight decay and bias correction, exactly {@code torch.optim.AdamW}. Parameters may be
  * split into a decayed and a non-decayed group (Hugging Face's Trainer exempts biases and norm weights).
- * Moment buffers are allocated on a parameter's first update and freed by {@link #close()}.
+ * Moment buffers are allocated on a parameter's first update, on its device, and freed by {@link #close()}.
  */
 public final class AdamW implements AutoCloseable {
     /** A parameter's moment buffers, torch's {@code exp_avg} and {@code exp_avg_sq}, shaped like it. */
@@ -67,7 +67,8 @@ public final class AdamW implements AutoCloseable {
             Tensor g = p.grad();
             if (g == null) continue;
             Moments s = state.computeIfAbsent(p, k -> Scope.escape(
-                    () -> new Moments(Tensor.zeros(k.dtype(), k.shape()), Tensor.zeros(k.dtype(), k.shape()))));
+                    () -> new Moments(Tensor.zeros(k.device(), k.dtype(), k.shape()),
+                            Tensor.zeros(k.device(), k.dtype(), k.shape()))));
             Backends.of(p).adamwStep(p, g, s.expAvg(), s.expAvgSq(), hyper);
         }
     }
@@ -86,7 +87,9 @@ public final class AdamW implements AutoCloseable {
         close();
         step = stepCount;
         moments.forEach((p, mv) -> {
-            Moments s = Scope.escape(() -> new Moments(Tensor.of(mv[0], p.shape()), Tensor.of(mv[1], p.shape())));
+            // saved moments are host arrays: built on the host, then moved to the parameter's device
+            Moments s = Scope.escape(() -> new Moments(Tensor.of(mv[0], p.shape()).moveTo(p.device()),
+                    Tensor.of(mv[1], p.shape()).moveTo(p.device())));
             state.put(p, s);
         });
     }

@@ -1,5 +1,6 @@
 package dev.lathe.models.generate;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.nn.KvCache;
 import dev.lathe.models.CausalLm;
@@ -48,8 +49,10 @@ final class CachedDecoding implements Decoding {
     @Override
     public Tensor firstLogits() {
         int batch = prompts.length, t = promptWidth;
-        Tensor ids = Tensor.ofInts(Decoding.paddedIds(prompts, t, side, pad), batch, t);
-        Tensor hidden = model.forwardCached(ids, Padding.positions(lengths, t, side), keyMaskTensor(), cache);
+        Device device = model.device(); // ids, positions and mask are built on the host and moved there
+        Tensor ids = Tensor.ofInts(Decoding.paddedIds(prompts, t, side, pad), batch, t).moveTo(device);
+        Tensor hidden = model.forwardCached(ids, Padding.positions(lengths, t, side).moveTo(device), keyMaskTensor(),
+                cache);
         return Decoding.lastTokenLogits(model, hidden, Padding.lastTokenIndex(lengths, t, side));
     }
 
@@ -59,13 +62,14 @@ final class CachedDecoding implements Decoding {
         int[] positions = new int[batch];
         for (int b = 0; b < batch; b++) positions[b] = lengths[b] + step;
         step++;
-        Tensor hidden = model.forwardCached(Tensor.ofInts(tokens, batch, 1), Tensor.ofInts(positions, batch, 1),
-                keyMaskTensor(), cache);
+        Device device = model.device();
+        Tensor hidden = model.forwardCached(Tensor.ofInts(tokens, batch, 1).moveTo(device),
+                Tensor.ofInts(positions, batch, 1).moveTo(device), keyMaskTensor(), cache);
         return model.logits(hidden.view(batch, hidden.dim(2)));
     }
 
     private Tensor keyMaskTensor() {
-        return Tensor.ofInts(keyMask, prompts.length, cache.maxLen());
+        return Tensor.ofInts(keyMask, prompts.length, cache.maxLen()).moveTo(model.device());
     }
 
     @Override

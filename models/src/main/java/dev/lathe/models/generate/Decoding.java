@@ -38,8 +38,9 @@ interface Decoding extends AutoCloseable {
         int b = hidden.dim(0), t = hidden.dim(1), c = hidden.dim(2);
         int[] rows = new int[b];
         for (int i = 0; i < b; i++) rows[i] = i * t + lastIndex[i];
-        // Gathering rows of [B·T, C] is an embedding lookup.
-        Tensor last = EmbeddingOps.embedding(Tensor.ofInts(rows, b), hidden.contiguous().view(b * t, c));
+        // Gathering rows of [B·T, C] is an embedding lookup; the row indices are built on the host and moved.
+        Tensor last = EmbeddingOps.embedding(Tensor.ofInts(rows, b).moveTo(hidden.device()),
+                hidden.contiguous().view(b * t, c));
         return model.logits(last);
     }
 }

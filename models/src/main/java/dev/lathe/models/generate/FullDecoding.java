@@ -1,5 +1,6 @@
 package dev.lathe.models.generate;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.models.CausalLm;
 import dev.lathe.models.Padding;
@@ -41,8 +42,10 @@ final class FullDecoding implements Decoding {
     private Tensor lastTokenLogits() {
         int[] lengths = Arrays.stream(rows).mapToInt(r -> r.length).toArray();
         int t = Arrays.stream(lengths).max().orElseThrow();
-        Tensor ids = Tensor.ofInts(Decoding.paddedIds(rows, t, side, pad), rows.length, t);
-        Tensor hidden = model.forward(ids, Padding.positions(lengths, t, side), Padding.mask(lengths, t, side));
+        Device device = model.device(); // ids, positions and mask are built on the host and moved there
+        Tensor ids = Tensor.ofInts(Decoding.paddedIds(rows, t, side, pad), rows.length, t).moveTo(device);
+        Tensor hidden = model.forward(ids, Padding.positions(lengths, t, side).moveTo(device),
+                Padding.mask(lengths, t, side).moveTo(device));
         return Decoding.lastTokenLogits(model, hidden, Padding.lastTokenIndex(lengths, t, side));
     }
 

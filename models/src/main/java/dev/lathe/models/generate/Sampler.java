@@ -1,6 +1,7 @@
 package dev.lathe.models.generate;
 
 import dev.lathe.core.DType;
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,8 +29,13 @@ public final class Sampler {
         return config;
     }
 
-    /** logits F32 [B, V], or [B, T, V] of which each row's last position is used. */
+    /** logits F32 [B, V], or [B, T, V] of which each row's last position is used; a device tensor is copied to the host. */
     public Samples sample(Tensor logits) {
+        if (logits.device() != Device.CPU) {
+            try (Tensor host = logits.to(Device.CPU)) { // sampling runs on the host
+                return sample(host);
+            }
+        }
         if (logits.dtype() != DType.F32 || logits.isTransposed() || (logits.rank() != 2 && logits.rank() != 3)) {
             throw new IllegalArgumentException("logits must be a contiguous F32 [B, V] or [B, T, V] tensor, got " + logits);
         }

@@ -80,10 +80,10 @@ public final class Gpt2Model extends Module implements CausalLm {
         return transformer.forward(ids, positions, keyMask, documents);
     }
 
-    /** One K and one V buffer per layer, n_head heads of n_embd / n_head columns. */
+    /** One K and one V buffer per layer, n_head heads of n_embd / n_head columns, on the model's device. */
     @Override
     public KvCache newKvCache(int batch, int maxLen) {
-        return new KvCache(config.nLayer(), batch, maxLen, config.nHead(), config.nEmbd() / config.nHead());
+        return new KvCache(device(), config.nLayer(), batch, maxLen, config.nHead(), config.nEmbd() / config.nHead());
     }
 
     @Override

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lathe.core.DType;
 import dev.lathe.core.Device;
+import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.backend.Backends;
 import dev.lathe.core.memory.Storage;
@@ -153,6 +154,13 @@ public final class SafetensorsReader implements AutoCloseable {
         if (!Arrays.equals(info.shape(), dst.shape()) || dst.isTransposed()) {
             throw new IllegalArgumentException(file + ": tensor '" + name + "' of shape " + Arrays.toString(info.shape())
                     + " cannot be read into " + dst);
+        }
+        if (dst.device() != Device.CPU) { // read on the host, then move the bytes
+            try (Tensor host = Scope.escape(() -> Tensor.empty(dst.dtype(), dst.shape()))) {
+                readInto(name, host);
+                Backends.of(dst).copy(host, dst);
+            }
+            return;
         }
         MemorySegment src = data.asSlice(info.begin(), info.byteLength());
         SafetensorsDType stored = info.dtype();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.lathe.core.DType;
 import dev.lathe.core.Device;
+import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.backend.Backends;
 import dev.lathe.core.memory.Storage;
@@ -116,8 +117,14 @@ public final class SafetensorsWriter {
         return bytes.toByteArray();
     }
 
-    /** Copies (and converts) one tensor into its mapped bytes, through the backend's copy. */
+    /** Copies (and converts) one tensor into its mapped bytes, through the backend's copy (a device tensor via the host). */
     private static void writeData(Entry e, MemorySegment dst) {
+        if (e.tensor.device() != Device.CPU) {
+            try (Tensor host = Scope.escape(() -> e.tensor.to(Device.CPU))) {
+                writeData(new Entry(e.name, host, e.dtype, e.begin, e.end), dst);
+            }
+            return;
+        }
         Tensor src = e.tensor;
         try (Tensor target = Tensor.wrap(new Storage(dst, Device.CPU, () -> {}), 0, e.dtype, src.shape());
              Tensor rowMajor = src.isTransposed() && src.dtype() != e.dtype ? Tensor.empty(src.dtype(), src.shape()) : null) {

@@ -6,6 +6,7 @@ import dev.lathe.core.autograd.GradMode;
 import dev.lathe.core.autograd.Node;
 import dev.lathe.core.backend.Backend;
 import dev.lathe.core.backend.Backends;
+import dev.lathe.core.ops.Devices;
 import dev.lathe.core.backend.BinaryOp;
 
 /**
@@ -23,19 +24,19 @@ final class FrozenBf16Linear {
         int in = w.dim(1), outF = w.dim(0);
         int[] outShape = x.shape(), xShape = x.shape();
         outShape[outShape.length - 1] = outF;
-        Backend be = Backends.of(x);
+        Backend be = Backends.of(Devices.common("frozenBf16Linear", x, w, bias));
         Tensor x2;
         try (var noGrad = GradMode.off()) {
             x2 = x.contiguous().view(-1, in);
         }
-        Tensor out = Tensor.empty(DType.F32, outShape);
+        Tensor out = Tensor.empty(x.device(), DType.F32, outShape);
         try (Tensor wide = widen(be, w); var noGrad = GradMode.off()) {
             Tensor out2 = out.view(-1, outF);
             be.matmul(x2, wide.t(), out2, 1f, 0f);
             if (bias != null) be.binary(BinaryOp.ADD, out2, bias, out2);
         }
         return Node.record(out, "frozenBf16Linear", (g, needs) -> {
-            Tensor dx = Tensor.empty(DType.F32, xShape);
+            Tensor dx = Tensor.empty(x.device(), DType.F32, xShape);
             try (Tensor wide = widen(be, w)) {
                 be.matmul(g.contiguous().view(-1, outF), wide, dx.view(-1, in), 1f, 0f);
             }
@@ -44,7 +45,7 @@ final class FrozenBf16Linear {
     }
 
     private static Tensor widen(Backend be, Tensor w) {
-        Tensor wide = Tensor.empty(DType.F32, w.shape());
+        Tensor wide = Tensor.empty(w.device(), DType.F32, w.shape());
         be.copy(w, wide);
         return wide;
     }

@@ -75,7 +75,7 @@ public final class LlamaModel extends Module implements CausalLm {
     /** One K and one V buffer per layer: num_key_value_heads heads of head_dim columns. */
     @Override
     public KvCache newKvCache(int batch, int maxLen) {
-        return new KvCache(config.numLayers(), batch, maxLen, config.kvHeads(), config.headDim());
+        return new KvCache(device(), config.numLayers(), batch, maxLen, config.kvHeads(), config.headDim());
     }
 
     @Override

@@ -21,9 +21,9 @@ final class RotaryEmbedding {
     /** The cosines and sines of a batch's angles, each F32 [B·T, D/2], in the open scope. */
     record Angles(Tensor cos, Tensor sin) {}
 
-    /** positions I32 [B, T] → the angles of every row's position. */
+    /** positions I32 [B, T] → the angles of every row's position, computed on the host, on the positions' device. */
     Angles angles(Tensor positions) {
-        int[] pos = positions.toIntArray();
+        int[] pos = positions.toIntArray(); // B·T ints, copied to the host when positions live on a device
         int half = invFreq.length;
         float[] cos = new float[pos.length * half], sin = new float[pos.length * half];
         for (int r = 0; r < pos.length; r++) {
@@ -33,6 +33,7 @@ final class RotaryEmbedding {
                 sin[r * half + i] = (float) Math.sin(a);
             }
         }
-        return new Angles(Tensor.of(cos, pos.length, half), Tensor.of(sin, pos.length, half));
+        return new Angles(Tensor.of(cos, pos.length, half).moveTo(positions.device()),
+                Tensor.of(sin, pos.length, half).moveTo(positions.device()));
     }
 }

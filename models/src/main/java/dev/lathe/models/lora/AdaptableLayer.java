@@ -51,13 +51,15 @@ public abstract class AdaptableLayer extends Module {
         return lora;
     }
 
-    /** Adds {@code adapter} (its lora_A [r, in], lora_B [out, r]) to this layer's output. */
+    /** Adds {@code adapter} (its lora_A [r, in], lora_B [out, r]) to this layer's output, moving it to the weight's device. */
     public final void attachLora(LoraAdapter adapter) {
         if (lora != null) throw new IllegalStateException("a LoRA adapter is already attached");
         if (adapter.a().weight().dim(1) != inFeatures() || adapter.b().weight().dim(0) != outFeatures()) {
             throw new IllegalArgumentException("LoRA adapter " + adapter.a().weight() + ", " + adapter.b().weight()
                     + " does not fit a layer of " + inFeatures() + " inputs and " + outFeatures() + " outputs");
         }
+        adapter.a().to(weight.device());
+        adapter.b().to(weight.device());
         child("lora_A", adapter.a());
         child("lora_B", adapter.b());
         lora = adapter;
@@ -67,7 +69,7 @@ public abstract class AdaptableLayer extends Module {
     public final void storeFrozenWeightAsBf16() {
         if (weight.requiresGrad()) throw new IllegalStateException("only a frozen weight can be stored as BF16");
         if (weight.dtype() == DType.BF16) return;
-        Tensor narrow = Scope.escape(() -> Tensor.empty(DType.BF16, weight.shape()));
+        Tensor narrow = Scope.escape(() -> Tensor.empty(weight.device(), DType.BF16, weight.shape()));
         Backends.of(weight).copy(weight, narrow);
         weight = replaceParameter("weight", narrow);
     }

@@ -1,6 +1,7 @@
 package dev.lathe.models.lora;
 
 import dev.lathe.core.DType;
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.nn.KvCache;
 import dev.lathe.models.CausalLm;
@@ -73,6 +74,12 @@ public final class AdaptersOffModel implements CausalLm {
     @Override
     public List<Tensor> parameters() {
         return List.copyOf(namedParameters().values());
+    }
+
+    /** Moves the wrapped model, adapters included (they share its device). */
+    @Override
+    public void to(Device device) {
+        model.to(device);
     }
 
     @Override

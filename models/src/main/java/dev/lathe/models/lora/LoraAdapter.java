@@ -52,11 +52,11 @@ public final class LoraAdapter {
         return ElementwiseOps.scale(b.forward(a.forward(in)), scaling);
     }
 
-    /** 0 with probability p, else 1 / (1 − p), one per element of x. */
+    /** 0 with probability p, else 1 / (1 − p), one per element of x: drawn on the host, moved to x's device. */
     private Tensor dropoutMask(Tensor x) {
         float keep = (float) (1 / (1 - dropout));
         float[] mask = new float[Math.toIntExact(x.numel())];
         for (int i = 0; i < mask.length; i++) mask[i] = dropoutRng.nextDouble() < dropout ? 0f : keep;
-        return Tensor.of(mask, x.shape());
+        return Tensor.of(mask, x.shape()).moveTo(x.device());
     }
 }
