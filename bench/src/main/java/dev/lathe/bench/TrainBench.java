@@ -1,8 +1,11 @@
 package dev.lathe.bench;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
+import dev.lathe.core.backend.Backend;
 import dev.lathe.core.backend.Backends;
+import dev.lathe.core.ops.Autocast;
 import dev.lathe.core.optim.AdamW;
 import dev.lathe.core.optim.AdamWConfig;
 import dev.lathe.core.optim.GradClip;
@@ -28,6 +31,10 @@ import java.util.Random;
  * warm-up, each phase's median, the loss of the first and the last step (the same tokens every step, so it falls),
  * and the process's peak resident memory (VmHWM). {@code bench/peers/
  * pytorch_train_step.py} times the same step in PyTorch.
+ *
+ * <p>{@code --device cuda} runs it on the GPU (the device is synchronised before each clock reading);
+ * {@code --precision bf16} runs forward and backward under {@link Autocast} (BF16 GEMM operands, F32 master
+ * weights and accumulation), {@code tf32} lets cuBLAS use TF32 tensor cores for the F32 GEMMs.
  */
 final class TrainBench {
     /** Named model shapes: GPT-2 small, and a tiny one for quick checks. */
@@ -49,9 +56,23 @@ final class TrainBench {
         Gpt2Config config = preset(presetName);
         int batch = BenchCommand.positive(args, "batch-size", 4), seq = BenchCommand.positive(args, "seq-len", 64);
         int steps = BenchCommand.positive(args, "steps", 5), warmup = Math.max(0, args.integer("warmup", 2));
-        String device = args.string("device", "cpu");
-        if (!device.equals("cpu")) throw new UsageException("--device: only cpu is supported, got '" + device + "'");
+        Backend backend;
+        try {
+            backend = Backends.select(args.string("device", "cpu"));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new UsageException(e.getMessage());
+        }
+        Device device = backend.device();
+        String precision = args.string("precision", "fp32");
+        if (!precision.matches("fp32|tf32|bf16")) {
+            throw new UsageException("--precision must be fp32, tf32 or bf16, got '" + precision + "'");
+        }
         args.rejectUnknown();
+        try {
+            backend.setTf32(precision.equals("tf32"));
+        } catch (UnsupportedOperationException e) {
+            throw new UsageException("--precision tf32: " + e.getMessage());
+        }
         if (seq > config.nPositions()) {
             throw new UsageException("--seq-len " + seq + " exceeds the preset's " + config.nPositions() + " positions");
         }
@@ -74,26 +95,29 @@ final class TrainBench {
         double loss = 0, firstLoss = Double.NaN;
         long params;
         try (Gpt2Model model = Gpt2Model.random(config, rng)) {
+            model.to(device);
             List<Tensor> trainable = model.parameters();
             params = trainable.stream().mapToLong(Tensor::numel).sum();
             try (AdamW optimizer = new AdamW(trainable, AdamWConfig.pytorchDefaults())) {
                 for (int it = -warmup; it < steps; it++) {
                     long[] t = new long[PHASES.length + 1];
+                    backend.synchronize();
                     t[0] = System.nanoTime();
-                    try (var step = Scope.open()) {
-                        Tensor hidden = model.forward(Tensor.ofInts(input, batch, seq),
-                                Padding.positions(lengths, seq, Padding.Side.RIGHT), null);
-                        t[1] = System.nanoTime();
+                    try (var step = Scope.open(); var cast = precision.equals("bf16") ? Autocast.bf16() : Autocast.off()) {
+                        Tensor hidden = model.forward(Tensor.ofInts(input, batch, seq).moveTo(device),
+                                Padding.positions(lengths, seq, Padding.Side.RIGHT).moveTo(device), null);
+                        t[1] = clock(backend);
                         var head = FusedLinearLogProbs.forwardBackward(hidden.view(n, config.nEmbd()),
-                                model.lmHeadWeight(), Tensor.ofInts(targets), Tensor.of(weights, n));
-                        t[2] = System.nanoTime();
+                                model.lmHeadWeight(), Tensor.ofInts(targets).moveTo(device),
+                                Tensor.of(weights, n).moveTo(device));
+                        t[2] = clock(backend);
                         head.objective().backward();
-                        t[3] = System.nanoTime();
+                        t[3] = clock(backend);
                         GradClip.clipGradNorm(trainable, 1.0);
-                        t[4] = System.nanoTime();
+                        t[4] = clock(backend);
                         optimizer.step();
                         trainable.forEach(Tensor::zeroGrad);
-                        t[5] = System.nanoTime();
+                        t[5] = clock(backend);
                         loss = head.objective().item();
                         if (Double.isNaN(firstLoss)) firstLoss = loss;
                     }
@@ -109,15 +133,21 @@ final class TrainBench {
         }
         double median = LossBench.median(stepMs);
         StringBuilder json = new StringBuilder(String.format(
-                "{\"bench\":\"train\",\"preset\":\"%s\",\"backend\":\"%s\",\"params\":%d,\"batch_size\":%d,\"seq_len\":%d,"
+                "{\"bench\":\"train\",\"preset\":\"%s\",\"backend\":\"%s\",\"precision\":\"%s\",\"params\":%d,\"batch_size\":%d,\"seq_len\":%d,"
                         + "\"steps\":%d,\"first_loss\":%.6f,\"loss\":%.6f,\"ms_per_step\":%.2f,\"ms_min\":%.2f,\"tokens_per_second\":%.1f",
-                presetName, Backends.cpu().name(), params, batch, seq, steps, firstLoss, loss, median,
+                presetName, backend.name(), precision, params, batch, seq, steps, firstLoss, loss, median,
                 Arrays.stream(stepMs).min().orElse(0), n / (median / 1e3)));
         for (int p = 0; p < PHASES.length; p++) {
             json.append(String.format(",\"%s_ms\":%.2f", PHASES[p], LossBench.median(phaseMs[p])));
         }
         out.println(json.append(String.format(",\"peak_rss_bytes\":%d}", peakRssBytes())));
         return 0;
+    }
+
+    /** The clock after the device has finished what was issued (phases of an asynchronous device). */
+    private static long clock(Backend backend) {
+        backend.synchronize();
+        return System.nanoTime();
     }
 
     /** The process's peak resident set (VmHWM in /proc/self/status), or -1 where there is no such file. */

@@ -167,6 +167,14 @@ public interface Backend {
     /** PyTorch AdamW on one parameter, in place on param, m and v. */
     void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWHyper hyper);
 
+    /**
+     * Whether F32 GEMMs may use TF32 tensor cores (10-bit mantissa products, F32 accumulation; PyTorch's
+     * {@code allow_tf32}). Off by default; a backend without them refuses to turn it on.
+     */
+    default void setTf32(boolean allow) {
+        if (allow) throw new UnsupportedOperationException("the " + name() + " backend has no TF32 GEMMs");
+    }
+
     /** Element type this backend computes GEMMs in for a given storage type (F32 on the CPU). */
     default DType computeType(DType storage) {
         return DType.F32;

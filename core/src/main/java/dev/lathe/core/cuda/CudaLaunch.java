@@ -24,6 +24,11 @@ public final class CudaLaunch {
         throw new UnsupportedOperationException("not implemented yet");
     }
 
+    /** The backend's stream ({@code cudaStream_t}), on which other libraries (NCCL) enqueue work in order with its kernels. */
+    public static java.lang.foreign.MemorySegment stream() {
+        throw new UnsupportedOperationException("not implemented yet");
+    }
+
     /**
      * Launches {@code kernel} on the backend's stream. Arguments in the kernel's order: a {@link Tensor} is its
      * device pointer, null a null pointer, {@link Integer} an {@code int}, {@link Long} a {@code long long},

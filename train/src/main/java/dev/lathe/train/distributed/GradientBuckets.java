@@ -1,10 +1,12 @@
 package dev.lathe.train.distributed;
 
 import dev.lathe.core.DType;
+import dev.lathe.core.Device;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.Autograd;
-import java.lang.foreign.Arena;
+import dev.lathe.core.backend.Backend;
+import dev.lathe.core.backend.Backends;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -19,14 +21,16 @@ import java.util.concurrent.CompletableFuture;
  * {@code bucketBytes}; while {@link #overlap} is open, a bucket is copied out and its all-reduce started on the
  * communication thread as soon as autograd reports its last gradient final, so communication runs under the rest
  * of the backward pass. Buckets start strictly in index order, so every rank issues the same collectives in the
- * same order whatever its data. {@link #finish} starts what is left, waits, and writes the sums back.
+ * same order whatever its data. {@link #finish} starts what is left, waits, and writes the sums back. The buffers
+ * live on the parameters' device: on a GPU, gradients are copied, summed (buckets started together form one
+ * group of collectives) and written back by device kernels, never through the host.
  */
 public final class GradientBuckets implements AutoCloseable {
     /** DDP's default bucket size. */
     public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
 
     private final World world;
-    private final Arena arena = Arena.ofShared();
+    private final Device device;
     private final List<Bucket> buckets = new ArrayList<>();
     private final Map<Tensor, Bucket> bucketOf = new IdentityHashMap<>();
     private int launched;
@@ -35,7 +39,7 @@ public final class GradientBuckets implements AutoCloseable {
     private static final class Bucket {
         final List<Tensor> params = new ArrayList<>();
         final List<Long> offsets = new ArrayList<>();
-        MemorySegment flat;
+        Tensor flat; // [elements] F32 on the parameters' device
         int elements;
         int ready;
         CompletableFuture<Void> reduced;
@@ -43,10 +47,12 @@ public final class GradientBuckets implements AutoCloseable {
 
     public GradientBuckets(World world, List<Tensor> params, long bucketBytes) {
         this.world = world;
+        this.device = params.isEmpty() ? Device.CPU : params.getFirst().device();
         Bucket current = null;
         for (int i = params.size() - 1; i >= 0; i--) {
             Tensor p = params.get(i);
             if (p.dtype() != DType.F32) throw new IllegalArgumentException("trainable parameters must be F32, got " + p);
+            if (p.device() != device) throw new IllegalArgumentException("parameters on " + device + " and " + p.device());
             if (current == null || (current.elements > 0 && 4L * (current.elements + p.numel()) > bucketBytes)) {
                 current = new Bucket();
                 buckets.add(current);
@@ -56,7 +62,7 @@ public final class GradientBuckets implements AutoCloseable {
             current.elements = Math.addExact(current.elements, Math.toIntExact(p.numel()));
             bucketOf.put(p, current);
         }
-        for (Bucket b : buckets) b.flat = arena.allocate(4L * b.elements, 64);
+        for (Bucket b : buckets) b.flat = Scope.escape(() -> Tensor.empty(device, DType.F32, b.elements));
     }
 
     /** Number of buckets. */
@@ -82,32 +88,56 @@ public final class GradientBuckets implements AutoCloseable {
      * times {@code scale} (a parameter no rank gave a gradient keeps none).
      */
     public void finish(double scale) {
-        while (launched < buckets.size()) launch(buckets.get(launched++));
+        launch(buckets.size());
         long waitStart = System.nanoTime();
         for (Bucket b : buckets) b.reduced.join();
         communicationNanos += System.nanoTime() - waitStart;
         for (Bucket b : buckets) {
             for (int i = 0; i < b.params.size(); i++) {
-                Tensor p = b.params.get(i);
-                long n = p.numel();
-                MemorySegment sum = b.flat.asSlice(4L * b.offsets.get(i), 4L * n);
-                if (p.grad() == null) {
-                    if (allZero(sum, n)) continue;
-                    p.setGrad(Scope.escape(() -> Tensor.zeros(p.shape())));
-                }
-                MemorySegment g = p.grad().segment();
-                if (scale == 1) {
-                    MemorySegment.copy(sum, 0, g, 0, 4L * n);
-                    continue;
-                }
-                for (long j = 0; j < n; j++) {
-                    g.setAtIndex(ValueLayout.JAVA_FLOAT, j, (float) (sum.getAtIndex(ValueLayout.JAVA_FLOAT, j) * scale));
-                }
+                if (device == Device.CPU) writeBackHost(b, i, scale);
+                else writeBackDevice(b, i, scale);
             }
             b.ready = 0;
             b.reduced = null;
         }
         launched = 0;
+    }
+
+    private void writeBackHost(Bucket b, int i, double scale) {
+        Tensor p = b.params.get(i);
+        long n = p.numel();
+        MemorySegment sum = b.flat.segment().asSlice(4L * b.offsets.get(i), 4L * n);
+        if (p.grad() == null) {
+            if (allZero(sum, n)) return;
+            p.setGrad(Scope.escape(() -> Tensor.zeros(p.shape())));
+        }
+        MemorySegment g = p.grad().segment();
+        if (scale == 1) {
+            MemorySegment.copy(sum, 0, g, 0, 4L * n);
+            return;
+        }
+        for (long j = 0; j < n; j++) {
+            g.setAtIndex(ValueLayout.JAVA_FLOAT, j, (float) (sum.getAtIndex(ValueLayout.JAVA_FLOAT, j) * scale));
+        }
+    }
+
+    private void writeBackDevice(Bucket b, int i, double scale) {
+        Tensor p = b.params.get(i);
+        Backend backend = Backends.of(device);
+        try (Tensor sum = slot(b, i)) {
+            if (p.grad() == null) {
+                if (backend.sumSquares(sum) == 0) return;
+                p.setGrad(Scope.escape(() -> Tensor.empty(device, DType.F32, p.shape())));
+            }
+            if (scale == 1) backend.copy(sum, p.grad());
+            else backend.scale(sum, (float) scale, p.grad());
+        }
+    }
+
+    /** Parameter {@code i}'s part of its bucket's buffer, shaped as the parameter: a view, closed by the caller. */
+    private static Tensor slot(Bucket b, int i) {
+        b.flat.storage().retain();
+        return Tensor.wrap(b.flat.storage(), b.flat.offset() + b.offsets.get(i), DType.F32, b.params.get(i).shape());
     }
 
     /** Time the compute thread spent waiting for all-reduces in {@link #finish} so far (communication not hidden). */
@@ -116,20 +146,43 @@ public final class GradientBuckets implements AutoCloseable {
     }
 
     private void launchReady() {
-        while (launched < buckets.size() && buckets.get(launched).ready == buckets.get(launched).params.size()) {
-            launch(buckets.get(launched++));
-        }
+        int end = launched;
+        while (end < buckets.size() && buckets.get(end).ready == buckets.get(end).params.size()) end++;
+        launch(end);
     }
 
-    private void launch(Bucket b) {
-        for (int i = 0; i < b.params.size(); i++) {
-            Tensor p = b.params.get(i);
-            long bytes = 4L * p.numel();
-            MemorySegment dst = b.flat.asSlice(4L * b.offsets.get(i), bytes);
-            if (p.grad() == null) dst.fill((byte) 0);
-            else MemorySegment.copy(p.grad().segment(), 0, dst, 0, bytes);
+    /** Copies the gradients of buckets [launched, end) into their buffers and starts their sums as one group. */
+    private void launch(int end) {
+        if (end == launched) return;
+        List<Tensor> flats = new ArrayList<>();
+        for (int k = launched; k < end; k++) {
+            Bucket b = buckets.get(k);
+            for (int i = 0; i < b.params.size(); i++) {
+                if (device == Device.CPU) copyInHost(b, i);
+                else copyInDevice(b, i);
+            }
+            flats.add(b.flat);
         }
-        b.reduced = world.allReduceSumAsync(b.flat, b.elements);
+        CompletableFuture<Void> reduced = world.allReduceSumAsync(flats);
+        for (int k = launched; k < end; k++) buckets.get(k).reduced = reduced;
+        launched = end;
+    }
+
+    private static void copyInHost(Bucket b, int i) {
+        Tensor p = b.params.get(i);
+        long bytes = 4L * p.numel();
+        MemorySegment dst = b.flat.segment().asSlice(4L * b.offsets.get(i), bytes);
+        if (p.grad() == null) dst.fill((byte) 0);
+        else MemorySegment.copy(p.grad().segment(), 0, dst, 0, bytes);
+    }
+
+    private void copyInDevice(Bucket b, int i) {
+        Tensor p = b.params.get(i);
+        Backend backend = Backends.of(device);
+        try (Tensor dst = slot(b, i)) {
+            if (p.grad() == null) backend.zero(dst);
+            else backend.copy(p.grad(), dst);
+        }
     }
 
     private static boolean allZero(MemorySegment s, long n) {
@@ -139,6 +192,6 @@ public final class GradientBuckets implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        for (Bucket b : buckets) b.flat.close();
     }
 }

@@ -1,6 +1,8 @@
 package dev.lathe.train.distributed;
 
+import dev.lathe.core.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** A world of one process: every collective is the identity. */
@@ -24,6 +26,11 @@ public final class SingleProcess implements World {
 
     @Override
     public CompletableFuture<Void> allReduceSumAsync(MemorySegment buffer, int count) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> allReduceSumAsync(List<Tensor> buffers) {
         return CompletableFuture.completedFuture(null);
     }
 

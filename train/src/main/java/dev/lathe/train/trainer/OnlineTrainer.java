@@ -65,7 +65,7 @@ public final class OnlineTrainer {
 
     /** Trains {@code task} to the end; returns the metrics of every step it ran, in order. */
     public List<Map<String, Number>> run(OnlineTask task) throws IOException {
-        World world = World.current();
+        World world = World.current(task.namedParameters().values());
         if (world.size() == 1) return run(task, world);
         if (!world.isLeader()) err = new PrintStream(OutputStream.nullOutputStream());
         try {

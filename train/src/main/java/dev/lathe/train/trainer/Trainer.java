@@ -89,7 +89,7 @@ public final class Trainer {
 
     /** Trains {@code task} to the end; returns the last step's metrics. */
     public Map<String, Number> run(TrainingTask task) throws IOException {
-        World world = World.current();
+        World world = World.current(task.namedParameters().values());
         if (world.size() == 1) return run(task, world);
         if (!world.isLeader()) err = new PrintStream(OutputStream.nullOutputStream());
         try {
