@@ -98,7 +98,8 @@ public final class Backends {
             case "auto" -> {
                 String missing = cudaUnavailableReason();
                 chosen = missing == null ? cuda() : CPU;
-                why = missing == null ? "auto" : "auto: " + missing;
+                // The folders searched are listed only when cuda is asked for explicitly.
+                why = missing == null ? "auto" : "auto: " + missing.replaceFirst("\\s*Looked at:.*$", "");
             }
             case "cuda" -> {
                 String missing = cudaUnavailableReason();

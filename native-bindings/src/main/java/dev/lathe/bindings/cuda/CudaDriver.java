@@ -155,6 +155,11 @@ public final class CudaDriver {
         call("cuMemsetD32_v2", FunctionDescriptor.of(I32, I64, I32, SIZE_T), dst, value, count);
     }
 
+    // CUresult cuMemsetD8Async(CUdeviceptr dstDevice, unsigned char uc, size_t N, CUstream hStream);
+    public void memsetD8Async(long dst, byte value, long count, MemorySegment stream) {
+        call("cuMemsetD8Async", FunctionDescriptor.of(I32, I64, ValueLayout.JAVA_BYTE, SIZE_T, PTR), dst, value, count, stream);
+    }
+
     // CUresult cuStreamCreate(CUstream *phStream, unsigned int Flags);
     public MemorySegment streamCreate(int flags) {
         return pointerOut("cuStreamCreate", FunctionDescriptor.of(I32, PTR, I32), flags);

@@ -45,6 +45,24 @@ public final class Nvrtc {
         }
     }
 
+    // The same with headers the source may #include by name (name -> contents), e.g. a shared .cuh.
+    public MemorySegment createProgram(String source, String name, java.util.Map<String, String> headers) {
+        try (Arena a = Arena.ofConfined()) {
+            int n = headers.size();
+            MemorySegment contents = a.allocate(ValueLayout.ADDRESS, Math.max(1, n));
+            MemorySegment names = a.allocate(ValueLayout.ADDRESS, Math.max(1, n));
+            int i = 0;
+            for (var h : headers.entrySet()) {
+                names.setAtIndex(ValueLayout.ADDRESS, i, a.allocateFrom(h.getKey()));
+                contents.setAtIndex(ValueLayout.ADDRESS, i++, a.allocateFrom(h.getValue()));
+            }
+            MemorySegment out = a.allocate(PTR);
+            call("nvrtcCreateProgram", FunctionDescriptor.of(I32, PTR, PTR, PTR, I32, PTR, PTR), out,
+                    a.allocateFrom(source), a.allocateFrom(name), n, contents, names);
+            return out.get(PTR, 0);
+        }
+    }
+
     // nvrtcResult nvrtcCompileProgram(nvrtcProgram prog, int numOptions, const char * const *options);
     // A compile error throws with the program log appended.
     public void compileProgram(MemorySegment program, List<String> options) {
