@@ -1,5 +1,6 @@
 // Fused linear log-probs: the row pieces between the two GEMMs (cuBLAS) of each logits chunk.
-// The Java counterpart is dev.lathe.kernels.CpuFusedClassifier / LogitRows. Per chunk of `rows` counted rows:
+// The Java counterparts are dev.lathe.kernels.CpuFusedClassifier / LogitRows (host) and DeviceFusedClassifier (which
+// launches these). Per chunk of `rows` rows:
 //   logits[rows, V] = h_rows[rows, D] @ w[V, D]^T                       (cuBLAS, outside this file)
 //   fused_classifier_row_stats: lse, logp, expected = sum p * logit     (this file)
 //   fused_classifier_dlogits:   logits -> dlogits, in place             (this file)
@@ -47,16 +48,27 @@ __device__ double block_sum(double v) {
 }  // namespace
 
 // logits   : [rows, V]   one chunk of logits, row-major
-// targets  : int32 [rows] the chunk's target ids (all counted: ignored rows never enter a chunk)
+// targets  : int32 [rows] the chunk's target ids; a row whose target is ignore_index gets logp = lse = expected = 0
+//                         (the device path does not read targets back to leave such rows out of a chunk), one
+//                         whose target is outside [0, V) gets logp = NaN
 // logp     : [rows]      out: logits[r, targets[r]] - lse[r]
 // lse      : [rows]      out: log sum_v exp(logits[r, v])
 // expected : [rows]      out: sum_v p[r, v] * logits[r, v] (entropy = lse - expected); may be null
 // grid = rows, block = 256 (a multiple of 32)
 extern "C" __global__ void fused_classifier_row_stats(const float* __restrict__ logits, const int* __restrict__ targets,
                                                       float* __restrict__ logp, float* __restrict__ lse,
-                                                      float* __restrict__ expected, int rows, int V) {
+                                                      float* __restrict__ expected, int rows, int V, int ignore_index) {
     int r = blockIdx.x;
     if (r >= rows) return;
+    int t = targets[r];
+    if (t == ignore_index) {  // the whole block leaves together: no reduction is left waiting
+        if (threadIdx.x == 0) {
+            logp[r] = 0.0f;
+            lse[r] = 0.0f;
+            if (expected != nullptr) expected[r] = 0.0f;
+        }
+        return;
+    }
     const float* x = logits + (size_t)r * V;
     float mx = -CUDART_INF_F;
     for (int v = threadIdx.x; v < V; v += blockDim.x) mx = fmaxf(mx, x[v]);
@@ -73,13 +85,13 @@ extern "C" __global__ void fused_classifier_row_stats(const float* __restrict__ 
     }
     if (threadIdx.x == 0) {
         lse[r] = (float)l;
-        logp[r] = (float)((double)x[targets[r]] - l);
+        logp[r] = t >= 0 && t < V ? (float)((double)x[t] - l) : CUDART_NAN_F;
     }
 }
 
 // Rewrites logits into d(objective)/dlogits for the upstream gradients of each row's logp and entropy:
 //   dlogits[r, v] = dlogp[r] * ([v == targets[r]] - p) + dent[r] * p * (expected[r] - logits[r, v]),
-//   p = exp(logits[r, v] - lse[r]).
+//   p = exp(logits[r, v] - lse[r]);  a row whose target is ignore_index gets dlogits = 0.
 // logits   : [rows, V]   in: logits, out: dlogits
 // targets  : int32 [rows]
 // lse, dlogp : [rows]
@@ -88,11 +100,15 @@ extern "C" __global__ void fused_classifier_row_stats(const float* __restrict__ 
 extern "C" __global__ void fused_classifier_dlogits(float* __restrict__ logits, const int* __restrict__ targets,
                                                     const float* __restrict__ lse, const float* __restrict__ expected,
                                                     const float* __restrict__ dlogp, const float* __restrict__ dent,
-                                                    int rows, int V) {
+                                                    int rows, int V, int ignore_index) {
     int r = blockIdx.y;
     int v = blockIdx.x * blockDim.x + threadIdx.x;
     if (r >= rows || v >= V) return;
     float* x = logits + (size_t)r * V;
+    if (targets[r] == ignore_index) {
+        x[v] = 0.0f;
+        return;
+    }
     float xv = x[v];
     float p = expf(xv - lse[r]);
     float g = dlogp[r] * ((v == targets[r] ? 1.0f : 0.0f) - p);

@@ -1,5 +1,8 @@
 package dev.lathe.kernels;
 
+import dev.lathe.core.DType;
+import dev.lathe.core.Device;
+import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.Node;
 import java.util.LinkedHashMap;
@@ -21,6 +24,7 @@ import java.util.Map;
  * The loss is differentiable with respect to the policy log-probs; the reference ones are constants. Metrics
  * use TRL's names and are means over the rows: rewards/chosen = β(πc − refc), rewards/rejected = β(πr − refr),
  * rewards/accuracies = [chosen > rejected], rewards/margins = chosen − rejected, logps/chosen, logps/rejected.
+ * Device log-probs give a device loss and device gradients; the metrics read the [B] log-probs back.
  */
 public final class DpoLoss {
     public enum Type {
@@ -113,6 +117,25 @@ public final class DpoLoss {
             logpsChosen += pc[i];
             logpsRejected += pr[i];
         }
+        Tensor loss;
+        if (policyChosen.device() != Device.CPU) {
+            loss = onDevice(policyChosen, policyRejected, refChosen, refRejected, config, normaliser, total, dh);
+        } else {
+            loss = onHost(policyChosen, policyRejected, normaliser, total, dh);
+        }
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("rewards/chosen", chosenRewards / b);
+        metrics.put("rewards/rejected", rejectedRewards / b);
+        metrics.put("rewards/accuracies", accuracy / b);
+        metrics.put("rewards/margins", margins / b);
+        metrics.put("logps/chosen", logpsChosen / b);
+        metrics.put("logps/rejected", logpsRejected / b);
+        return new Result(loss, metrics);
+    }
+
+    /** The loss as a host scalar whose backward gives d/dπc = upstream·dh / normaliser and d/dπr = −that. */
+    private static Tensor onHost(Tensor policyChosen, Tensor policyRejected, double normaliser, double total, double[] dh) {
+        int b = dh.length;
         Tensor loss = Tensor.scalar((float) (total / normaliser));
         int[] shapeC = policyChosen.shape(), shapeR = policyRejected.shape();
         Node.record(loss, "dpoLoss", (g, needs) -> {
@@ -124,14 +147,52 @@ public final class DpoLoss {
             }
             return new Tensor[] {needs[0] ? Tensor.of(dc, shapeC) : null, needs[1] ? Tensor.of(dr, shapeR) : null};
         }, policyChosen, policyRejected);
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("rewards/chosen", chosenRewards / b);
-        metrics.put("rewards/rejected", rejectedRewards / b);
-        metrics.put("rewards/accuracies", accuracy / b);
-        metrics.put("rewards/margins", margins / b);
-        metrics.put("logps/chosen", logpsChosen / b);
-        metrics.put("logps/rejected", logpsRejected / b);
-        return new Result(loss, metrics);
+        return loss;
+    }
+
+    /**
+     * The loss on the log-probs' device with its backward there. On a real GPU {@code dpo_loss.cu} computes the
+     * rows where they are; elsewhere the rows' loss and d/dh come from the float64 loop of {@link #compute}
+     * (whose [B] per-sequence log-probs are read back for the metrics anyway) and are copied over.
+     */
+    private static Tensor onDevice(Tensor policyChosen, Tensor policyRejected, Tensor refChosen, Tensor refRejected,
+                                   Config config, double normaliser, double total, double[] dh) {
+        Device device = policyChosen.device();
+        int b = dh.length;
+        boolean gpu = GpuKernels.active(policyChosen);
+        Tensor loss, dhRows;
+        if (gpu) {
+            loss = DeviceMath.empty(device);
+            dhRows = DeviceMath.empty(device, b);
+            try (Scope tmp = Scope.open()) {
+                Tensor lossRows = DeviceMath.empty(device, b), rewards = DeviceMath.empty(device, 2, b);
+                Tensor none = refChosen == null || refRejected == null ? Tensor.zeros(device, DType.F32, b) : null;
+                GpuKernels.launchPerElement(GpuKernels.DPO_FORWARD, b, DeviceMath.on(device, policyChosen),
+                        DeviceMath.on(device, policyRejected), none != null ? none : DeviceMath.on(device, refChosen),
+                        none != null ? none : DeviceMath.on(device, refRejected), lossRows, dhRows, rewards, b,
+                        config.type().ordinal(), (float) config.beta(), (float) config.labelSmoothing(),
+                        config.referenceFree() ? 1 : 0);
+                DeviceMath.backend(loss).scale(DeviceMath.total(lossRows), (float) (1 / normaliser), loss);
+            }
+        } else {
+            float[] rows = new float[b];
+            for (int i = 0; i < b; i++) rows[i] = (float) dh[i];
+            loss = DeviceMath.upload(device, new float[] {(float) (total / normaliser)});
+            dhRows = DeviceMath.upload(device, rows, b);
+        }
+        int[] shapeC = policyChosen.shape(), shapeR = policyRejected.shape();
+        Node.record(loss, "dpoLoss", (g, needs) -> {
+            Tensor dc = DeviceMath.empty(device, shapeC), dr = DeviceMath.empty(device, shapeR);
+            if (gpu) {
+                GpuKernels.launchPerElement(GpuKernels.DPO_BACKWARD, b, dhRows, dc, dr, b, (float) (1 / normaliser));
+            } else {
+                DeviceMath.backend(dc).scale(dhRows, (float) (1 / normaliser), dc);
+                DeviceMath.backend(dr).scale(dhRows, (float) (-1 / normaliser), dr);
+            }
+            return new Tensor[] {needs[0] ? DeviceMath.timesUpstream(dc, g) : null,
+                    needs[1] ? DeviceMath.timesUpstream(dr, g) : null};
+        }, policyChosen, policyRejected);
+        return loss;
     }
 
     /** log σ(x) = −softplus(−x), without overflow for large |x|. */

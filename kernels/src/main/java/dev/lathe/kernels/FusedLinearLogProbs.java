@@ -1,6 +1,8 @@
 package dev.lathe.kernels;
 
 import dev.lathe.core.DType;
+import dev.lathe.core.Device;
+import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.GradMode;
 import dev.lathe.core.autograd.Node;
@@ -28,6 +30,9 @@ import java.util.Arrays;
  * </ul>
  * A chunk is as many rows as fit {@code chunkBytes} of float32 logits ({@link #DEFAULT_CHUNK_BYTES}: 64 MiB,
  * 333 rows of GPT-2's 50257-word vocabulary).
+ *
+ * <p>When h and w live on a device, so do the outputs and gradients ({@link DeviceFusedClassifier}); targets and
+ * weights may then be host tensors (they are copied over, never read back).
  */
 public final class FusedLinearLogProbs {
     /** Default logits budget per chunk. */
@@ -48,6 +53,7 @@ public final class FusedLinearLogProbs {
     /** Per-token log-probs (and entropy) with a two-pass backward. */
     public static LogProbs forward(Tensor h, Tensor w, Tensor targets, boolean withEntropy, long chunkBytes) {
         Shape s = Shape.of(h, w, targets, chunkBytes);
+        if (s.device != Device.CPU) return forwardOnDevice(s, h, w, targets, withEntropy, chunkBytes);
         Tensor hc = h.contiguous(), wc = w.contiguous();
         int[] counted = CpuFusedClassifier.countedRows(s.n, s.v, targets.segment(), LossOps.IGNORE_INDEX);
         // One output holds logp (row 0) and entropy (row 1) so a single node back-propagates both at once.
@@ -86,6 +92,7 @@ public final class FusedLinearLogProbs {
         if (weights.dtype() != DType.F32 || weights.rank() != 1 || weights.dim(0) != s.n) {
             throw new IllegalArgumentException("weights must be float32 [" + s.n + "], got " + weights);
         }
+        if (s.device != Device.CPU) return forwardBackwardOnDevice(s, h, w, targets, weights, chunkBytes);
         Tensor hc = h.contiguous(), wc = w.contiguous();
         int[] counted = CpuFusedClassifier.countedRows(s.n, s.v, targets.segment(), LossOps.IGNORE_INDEX);
         boolean recording = GradMode.isEnabled();
@@ -103,6 +110,48 @@ public final class FusedLinearLogProbs {
         return new WeightedLogProbs(out, logp);
     }
 
+    /** {@link #forward} for h and w on a device: the same outputs and node, computed there. */
+    private static LogProbs forwardOnDevice(Shape s, Tensor h, Tensor w, Tensor targets, boolean withEntropy,
+                                            long chunkBytes) {
+        var classifier = new DeviceFusedClassifier(DeviceMath.on(s.device, h), DeviceMath.on(s.device, w),
+                DeviceMath.on(s.device, targets), chunkBytes);
+        Tensor out = Tensor.zeros(s.device, DType.F32, withEntropy ? 2 : 1, s.n);
+        Tensor lse = DeviceMath.empty(s.device, s.n);
+        Tensor expected = withEntropy ? DeviceMath.empty(s.device, s.n) : null;
+        Tensor counted = withEntropy ? DeviceMath.empty(s.device, s.n) : null;
+        try (Scope views = Scope.open()) {
+            classifier.forward(out.slice(0, 1).view(s.n), lse, withEntropy ? out.slice(1, 2).view(s.n) : null,
+                    expected, counted);
+        }
+        Node.record(out, "fusedLinearLogProbs", (g, needs) -> {
+            Tensor dh = needs[0] ? DeviceMath.empty(s.device, s.n, s.d) : null;
+            Tensor dw = needs[1] ? DeviceMath.empty(s.device, s.v, s.d) : null;
+            try (Scope views = Scope.open()) {
+                Tensor gd = DeviceMath.on(s.device, g.contiguous());
+                classifier.backward(lse, expected, counted, gd.slice(0, 1).view(s.n),
+                        withEntropy ? gd.slice(1, 2).view(s.n) : null, dh, dw);
+            }
+            return new Tensor[] {dh, dw, null};
+        }, h, w, targets);
+        if (!withEntropy) return new LogProbs(out.view(s.n), null);
+        return new LogProbs(out.slice(0, 1).view(s.n), out.slice(1, 2).view(s.n));
+    }
+
+    /** {@link #forwardBackward} for h and w on a device: the objective stays there (never read back). */
+    private static WeightedLogProbs forwardBackwardOnDevice(Shape s, Tensor h, Tensor w, Tensor targets,
+                                                            Tensor weights, long chunkBytes) {
+        var classifier = new DeviceFusedClassifier(DeviceMath.on(s.device, h), DeviceMath.on(s.device, w),
+                DeviceMath.on(s.device, targets), chunkBytes);
+        boolean recording = GradMode.isEnabled();
+        Tensor dh = recording && h.requiresGrad() ? DeviceMath.empty(s.device, s.n, s.d) : null;
+        Tensor dw = recording && w.requiresGrad() ? DeviceMath.empty(s.device, s.v, s.d) : null;
+        Tensor logp = DeviceMath.empty(s.device, s.n);
+        Tensor out = classifier.forwardBackward(DeviceMath.on(s.device, weights), logp, dh, dw);
+        Node.record(out, "fusedLinearLogProbsWeighted", (g, needs) ->
+                new Tensor[] {DeviceMath.timesUpstream(dh, g), DeviceMath.timesUpstream(dw, g), null}, h, w, targets);
+        return new WeightedLogProbs(out, logp);
+    }
+
     /** The precomputed gradient times the upstream scalar; the tensor itself when that is 1 (the usual case). */
     private static Tensor scaled(Tensor grad, float scale) {
         if (grad == null || scale == 1f) return grad;
@@ -117,8 +166,8 @@ public final class FusedLinearLogProbs {
         return t.segment().asSlice((long) r * n * Float.BYTES, (long) n * Float.BYTES);
     }
 
-    /** Checked sizes: N rows, D hidden, V vocabulary. */
-    private record Shape(int n, int d, int v) {
+    /** Checked sizes: N rows, D hidden, V vocabulary; the device of h and w. */
+    private record Shape(int n, int d, int v, Device device) {
         static Shape of(Tensor h, Tensor w, Tensor targets, long chunkBytes) {
             if (h.rank() != 2 || w.rank() != 2 || h.dim(1) != w.dim(1)) {
                 throw new IllegalArgumentException("expected h [N, D] and w [V, D], got " + h + " and " + w);
@@ -130,7 +179,10 @@ public final class FusedLinearLogProbs {
                 throw new IllegalArgumentException("targets must be int32 [" + h.dim(0) + "], got " + targets);
             }
             if (chunkBytes <= 0) throw new IllegalArgumentException("chunkBytes must be positive, got " + chunkBytes);
-            return new Shape(h.dim(0), h.dim(1), w.dim(0));
+            if (h.device() != w.device()) {
+                throw new IllegalArgumentException("h and w must be on one device, got " + h.device() + " and " + w.device());
+            }
+            return new Shape(h.dim(0), h.dim(1), w.dim(0), h.device());
         }
     }
 }

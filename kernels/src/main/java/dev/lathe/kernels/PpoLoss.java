@@ -1,5 +1,6 @@
 package dev.lathe.kernels;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.Node;
 import java.util.LinkedHashMap;
@@ -18,7 +19,8 @@ import java.util.Map;
  * loss     = pg_loss + vfCoef · vf_loss
  * pg_clipfrac = mean [clipped term > unclipped],  vf_clipfrac likewise,  approxkl = 0.5 · mean (logp − oldLogp)²
  * </pre>
- * Where the two terms of a max tie, the gradient follows the unclipped one.
+ * Where the two terms of a max tie, the gradient follows the unclipped one. With logp on a device the loss and
+ * gradients stay there ({@link DevicePpoLoss}).
  */
 public final class PpoLoss {
     /** TRL's defaults: cliprange 0.2, cliprange_value 0.2, vf_coef 0.1. */
@@ -53,6 +55,9 @@ public final class PpoLoss {
     public static Result compute(Tensor logp, Tensor oldLogp, Tensor advantages, Tensor vpred, Tensor values,
                                  Tensor returns, Tensor mask, Tensor entropy, Config config) {
         MaskedStats.sameShape(logp, oldLogp, advantages, vpred, values, returns, mask, entropy);
+        if (logp.device() != Device.CPU) {
+            return DevicePpoLoss.compute(logp, oldLogp, advantages, vpred, values, returns, mask, entropy, config);
+        }
         double[] lp = MaskedStats.doubles(logp), old = MaskedStats.doubles(oldLogp);
         double[] a = MaskedStats.doubles(advantages), vp = MaskedStats.doubles(vpred);
         double[] v = MaskedStats.doubles(values), ret = MaskedStats.doubles(returns), m = MaskedStats.doubles(mask);
