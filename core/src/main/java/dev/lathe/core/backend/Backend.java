@@ -4,6 +4,7 @@ import dev.lathe.core.DType;
 import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.memory.Storage;
+import java.util.List;
 
 /**
  * The primitive kernels every device implements. Arguments are tensors of this backend's device; outputs are
@@ -166,6 +167,14 @@ public interface Backend {
 
     /** PyTorch AdamW on one parameter, in place on param, m and v. */
     void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWHyper hyper);
+
+    /**
+     * {@link #adamwStep} on many parameters sharing one hyper-parameter set (PyTorch's foreach/fused AdamW): the
+     * i-th entries of the four lists belong together. A GPU runs them all in one multi-tensor launch.
+     */
+    default void adamwSteps(List<Tensor> params, List<Tensor> grads, List<Tensor> ms, List<Tensor> vs, AdamWHyper hyper) {
+        for (int i = 0; i < params.size(); i++) adamwStep(params.get(i), grads.get(i), ms.get(i), vs.get(i), hyper);
+    }
 
     /**
      * Whether F32 GEMMs may use TF32 tensor cores (10-bit mantissa products, F32 accumulation; PyTorch's

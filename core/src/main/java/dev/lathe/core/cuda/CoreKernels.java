@@ -34,6 +34,7 @@ final class CoreKernels {
     static final Kernel CROSS_ENTROPY_FORWARD = k("cross_entropy", "cross_entropy_forward"),
             CROSS_ENTROPY_BACKWARD = k("cross_entropy", "cross_entropy_backward");
     static final Kernel ADAMW_STEP = k("adamw", "adamw_step");
+    static final Kernel ADAMW_MULTI = k("adamw", "adamw_multi");
     static final Kernel ATTENTION_DOC_STARTS = k("attention", "attention_doc_starts"),
             ATTENTION_FORWARD = k("attention", "attention_forward"),
             ATTENTION_BACKWARD_DELTA = k("attention", "attention_backward_delta"),

@@ -27,6 +27,7 @@ import dev.lathe.core.memory.Storage;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -39,6 +40,9 @@ public final class CudaBackend implements Backend {
     private static volatile CudaBackend instance;
     private static volatile String unavailable;
     private static volatile boolean probed;
+
+    /** Most blocks a grid's y dimension may have. */
+    private static final int MAX_GRID_Y = 65535;
 
     private final CudaContext ctx;
     private final CudaAllocator allocator;
@@ -492,18 +496,62 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWHyper h) {
+        checkAdamW(param, grad, m, v, h);
+        AdamWConstants c = AdamWConstants.of(h);
+        long n = param.numel();
+        launchElements(CoreKernels.ADAMW_STEP, n, param, grad, m, v, n, h.beta1(), h.beta2(), h.eps(), c.decay(), c.stepSize(),
+                c.bc2Sqrt());
+    }
+
+    /**
+     * All parameters in one {@code adamw_multi} launch per 65535 tensors (grid.y = tensor): the four pointer arrays
+     * and the sizes go to a device scratch buffer first (a synchronous copy, ordered after the stream's work).
+     */
+    @Override
+    public void adamwSteps(List<Tensor> params, List<Tensor> grads, List<Tensor> ms, List<Tensor> vs, AdamWHyper h) {
+        for (int i = 0; i < params.size(); i++) checkAdamW(params.get(i), grads.get(i), ms.get(i), vs.get(i), h);
+        AdamWConstants c = AdamWConstants.of(h);
+        for (int from = 0; from < params.size(); from += MAX_GRID_Y) {
+            int count = Math.min(MAX_GRID_Y, params.size() - from);
+            long maxN = 0;
+            try (var scratch = new ScratchSet(this); Arena arena = Arena.ofConfined()) {
+                // [params | grads | ms | vs | sizes], count 8-byte entries each
+                MemorySegment table = arena.allocate(ValueLayout.JAVA_LONG, 5L * count);
+                for (int i = 0; i < count; i++) {
+                    int t = from + i;
+                    table.setAtIndex(ValueLayout.JAVA_LONG, i, CudaLaunch.pointer(params.get(t)));
+                    table.setAtIndex(ValueLayout.JAVA_LONG, count + i, CudaLaunch.pointer(grads.get(t)));
+                    table.setAtIndex(ValueLayout.JAVA_LONG, 2L * count + i, CudaLaunch.pointer(ms.get(t)));
+                    table.setAtIndex(ValueLayout.JAVA_LONG, 3L * count + i, CudaLaunch.pointer(vs.get(t)));
+                    table.setAtIndex(ValueLayout.JAVA_LONG, 4L * count + i, params.get(t).numel());
+                    maxN = Math.max(maxN, params.get(t).numel());
+                }
+                long device = scratch.take(table.byteSize());
+                ctx.enter();
+                ctx.cu.memcpyHtoD(device, table, table.byteSize());
+                long slot = 8L * count;
+                launch(CoreKernels.ADAMW_MULTI, Math.min(gridStride(maxN), 1024), count, 1, BLOCK, 1, 1, device,
+                        device + slot, device + 2 * slot, device + 3 * slot, device + 4 * slot, count, h.beta1(),
+                        h.beta2(), h.eps(), c.decay(), c.stepSize(), c.bc2Sqrt());
+            }
+        }
+    }
+
+    private static void checkAdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWHyper h) {
         f32(param, grad, m, v);
         contiguous(param, grad, m, v);
         sameShape(param, grad);
         sameShape(param, m);
         sameShape(param, v);
         if (h.step() < 1) throw new IllegalArgumentException("step is 1-based, got " + h.step());
-        // the step constants in double, as CpuAdamW (and PyTorch with Python floats) computes them
-        float decay = (float) (1 - (double) h.lr() * h.weightDecay());
-        float stepSize = (float) (h.lr() / (1 - Math.pow(h.beta1(), h.step())));
-        float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(h.beta2(), h.step()));
-        long n = param.numel();
-        launchElements(CoreKernels.ADAMW_STEP, n, param, grad, m, v, n, h.beta1(), h.beta2(), h.eps(), decay, stepSize,
-                bc2Sqrt);
+    }
+
+    /** The step's constants in double, as CpuAdamW (and PyTorch with Python floats) computes them. */
+    private record AdamWConstants(float decay, float stepSize, float bc2Sqrt) {
+        static AdamWConstants of(AdamWHyper h) {
+            return new AdamWConstants((float) (1 - (double) h.lr() * h.weightDecay()),
+                    (float) (h.lr() / (1 - Math.pow(h.beta1(), h.step()))),
+                    (float) Math.sqrt(1 - Math.pow(h.beta2(), h.step())));
+        }
     }
 }

@@ -1,10 +1,12 @@
 package dev.lathe.core.optim;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.backend.AdamWHyper;
 import dev.lathe.core.backend.Backends;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,14 +65,24 @@ public final class AdamW implements AutoCloseable {
 
     private void update(List<Tensor> params, float weightDecay) {
         var hyper = new AdamWHyper(lr, config.beta1(), config.beta2(), config.eps(), weightDecay, step);
+        // One call per device with every parameter that has a gradient (a single multi-tensor launch on a GPU).
+        Map<Device, List<Tensor[]>> byDevice = new EnumMap<>(Device.class);
         for (Tensor p : params) {
             Tensor g = p.grad();
             if (g == null) continue;
             Moments s = state.computeIfAbsent(p, k -> Scope.escape(
                     () -> new Moments(Tensor.zeros(k.device(), k.dtype(), k.shape()),
                             Tensor.zeros(k.device(), k.dtype(), k.shape()))));
-            Backends.of(p).adamwStep(p, g, s.expAvg(), s.expAvgSq(), hyper);
+            byDevice.computeIfAbsent(p.device(), d -> new ArrayList<>()).add(new Tensor[] {p, g, s.expAvg(), s.expAvgSq()});
         }
+        byDevice.forEach((device, rows) -> Backends.of(device).adamwSteps(column(rows, 0), column(rows, 1),
+                column(rows, 2), column(rows, 3), hyper));
+    }
+
+    private static List<Tensor> column(List<Tensor[]> rows, int i) {
+        List<Tensor> out = new ArrayList<>(rows.size());
+        for (Tensor[] r : rows) out.add(r[i]);
+        return out;
     }
 
     /** The moments of {@code param} (owned by this optimizer), or null before its first update. */

@@ -319,6 +319,23 @@ class CudaBackendParityTest {
                 randn(37, 53), uniform(0f, 1f, 37, 53));
     }
 
+    @Test
+    void adamwOverManyTensorsInOneLaunch() {
+        AdamWHyper h = new AdamWHyper(1e-3f, 0.9f, 0.999f, 1e-8f, 0.1f, 3);
+        // three parameters of different sizes: p0, g0, m0, v0, p1, ... ; params and moments are updated in place
+        int[][] shapes = {{37, 53}, {5}, {300, 7}};
+        Tensor[] in = new Tensor[4 * shapes.length];
+        for (int i = 0; i < shapes.length; i++) {
+            in[4 * i] = randn(shapes[i]);
+            in[4 * i + 1] = randn(shapes[i]);
+            in[4 * i + 2] = randn(shapes[i]);
+            in[4 * i + 3] = uniform(0f, 1f, shapes[i]);
+        }
+        parity(idx(0, 2, 3, 4, 6, 7, 8, 10, 11), 1e-6, 1e-5, (b, t) -> b.adamwSteps(
+                java.util.List.of(t[0], t[4], t[8]), java.util.List.of(t[1], t[5], t[9]),
+                java.util.List.of(t[2], t[6], t[10]), java.util.List.of(t[3], t[7], t[11]), h), in);
+    }
+
     /** Packed [B, T, 3·H·D] qkv with every option: runs forward and backward on both and compares. */
     void attentionCase(int B, int T, int H, int Hkv, int D, boolean mask, boolean docs, float dropout) {
         int qw = H * D, kw = Hkv * D;
