@@ -1,9 +1,9 @@
 package dev.lathe.train.cli;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.GradMode;
-import dev.lathe.core.backend.Backends;
 import dev.lathe.core.nn.Embedding;
 import dev.lathe.core.nn.LayerNorm;
 import dev.lathe.core.nn.Linear;
@@ -43,7 +43,7 @@ public final class DemoCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: ./lathe demo [--steps 600] [--digits 5] [--batch-size 32] [--lr 3e-3] [--seed 0] [--device auto|cpu]
+                usage: ./lathe demo [--steps 600] [--digits 5] [--batch-size 32] [--lr 3e-3] [--seed 0] [--device auto|cpu|cuda]
                 Trains a 2-block causal transformer (d_model 64, 4 heads) to map "d1..dn |" to the sorted digits,
                 with cross-entropy on the answer tokens only. Progress goes to stderr; stdout gets one JSON line
                 per logged step {"step","loss","learning_rate","grad_norm"} and a final
@@ -57,17 +57,13 @@ public final class DemoCommand implements Command {
         int batch = atLeast(args, "batch-size", 32, 1);
         float lr = (float) args.number("lr", 3e-3);
         long seed = args.integer("seed", 0);
-        try {
-            Backends.select(args.string("device", "auto"));
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
+        Device device = DeviceFlags.read(args).device();
         args.rejectUnknown();
         if (digits > 20) throw new UsageException("--digits must be at most 20");
 
         Random rng = new Random(seed);
         int t = 2 * digits + 1;
-        try (var model = new SortModel(t, rng);
+        try (var model = new SortModel(t, rng, device);
              var opt = new AdamW(model.parameters(), AdamWConfig.pytorchDefaults().withLr(lr).withWeightDecay(0.01f))) {
             err.printf("demo: %,d parameters, sequences of %d tokens, %d steps of %d examples%n",
                     model.parameterCount(), t, steps, batch);
@@ -172,7 +168,8 @@ public final class DemoCommand implements Command {
         private final Linear head;
         private final Tensor positions;
 
-        SortModel(int t, Random rng) {
+        /** Initialised on the host from {@code rng}, then moved to {@code device}. */
+        SortModel(int t, Random rng, Device device) {
             this.t = t;
             wte = child("wte", new Embedding(VOCAB, DIM, 0.1f, rng));
             wpe = child("wpe", new Embedding(t, DIM, 0.1f, rng));
@@ -182,17 +179,20 @@ public final class DemoCommand implements Command {
             head = child("lm_head", new Linear(DIM, VOCAB, false, rng));
             int[] pos = new int[t];
             for (int i = 0; i < t; i++) pos[i] = i;
-            positions = Scope.escape(() -> Tensor.ofInts(pos, t));
+            to(device);
+            positions = Scope.escape(() -> Tensor.ofInts(pos, t).moveTo(device));
         }
 
         /** ids [batch, t] → logits [batch * t, V]. */
         Tensor logits(int[] ids, int batch) {
-            Tensor x = ElementwiseOps.add(wte.forward(Tensor.ofInts(ids, batch, t)), wpe.forward(positions));
+            Tensor x = ElementwiseOps.add(wte.forward(Tensor.ofInts(ids, batch, t).moveTo(positions.device())),
+                    wpe.forward(positions));
             return head.forward(lnF.forward(h1.forward(h0.forward(x, null), null))).view(batch * t, VOCAB);
         }
 
         Tensor loss(int[] ids, int[] targets, int batch) {
-            return LossOps.crossEntropy(logits(ids, batch), Tensor.ofInts(targets), LossOps.IGNORE_INDEX);
+            return LossOps.crossEntropy(logits(ids, batch), Tensor.ofInts(targets).moveTo(positions.device()),
+                    LossOps.IGNORE_INDEX);
         }
 
         /** Greedy next token at position p given seq[0..p-1] (later positions are masked by causality). */

@@ -72,6 +72,7 @@ public final class DpoCommand implements Command {
         Path data = TrainingFlags.data(args);
         DpoLoss.Config loss = lossConfig(args);
         boolean precompute = args.bool("precompute-ref-log-probs");
+        DeviceFlags device = DeviceFlags.readWithPrecision(args);
         TrainingConfig config = TrainingFlags.read(args);
         int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
@@ -87,7 +88,7 @@ public final class DpoCommand implements Command {
         // With LoRA and no --ref-model the reference is the policy with its adapters switched off.
         boolean adaptersOffReference = lora != null && refDir == null && !noReference;
         boolean liveReference = !noReference && !precompute && !adaptersOffReference;
-        try (CausalLm policy = ModelDirs.causalLm(dir)) {
+        try (var precision = device.apply(); CausalLm policy = ModelDirs.causalLm(dir)) {
             ModelDirs.requireVocabFits(dir, tokenizer, policy.config().vocabSize());
             int maxLength = TrainingFlags.maxLength(maxLengthFlag, policy.config().maxPositions());
             var truncation = PreferenceData.Truncation.forContext(maxLength);
@@ -100,6 +101,7 @@ public final class DpoCommand implements Command {
                     examples.size(), data, rows.truncated(), maxLength, policy.parameterCount(),
                     loss.type().name().toLowerCase(Locale.ROOT), loss.beta());
             LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(ModelDirs.module(policy)), ModelDirs.module(policy), config.seed(), err);
+            policy.to(device.device()); // adapters included, before the optimizer exists
             try (CausalLm live = liveReference ? reference(refDir == null ? dir : refDir, policy, maxLength) : null) {
                 List<ReferenceSource> references; // for the training rows, then the evaluation rows
                 if (adaptersOffReference) {
@@ -179,7 +181,10 @@ public final class DpoCommand implements Command {
         return sources;
     }
 
-    /** The reference model in {@code dir}: it must share the policy's vocabulary and cover its row length. */
+    /**
+     * The reference model in {@code dir}, on the policy's device: it must share the policy's vocabulary and cover its
+     * row length.
+     */
     private static CausalLm reference(Path dir, CausalLm policy, int maxLength) {
         CausalLm reference = ModelDirs.causalLm(dir);
         reference.train(false);
@@ -194,6 +199,7 @@ public final class DpoCommand implements Command {
             reference.close();
             throw new UsageException(dir + ": the reference model has " + problem);
         }
+        reference.to(policy.device());
         return reference;
     }
 }

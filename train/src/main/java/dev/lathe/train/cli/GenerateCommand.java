@@ -1,6 +1,7 @@
 package dev.lathe.train.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lathe.core.Device;
 import dev.lathe.core.nn.Module;
 import dev.lathe.models.CausalLm;
 import dev.lathe.models.generate.Generation;
@@ -37,14 +38,16 @@ public final class GenerateCommand implements Command {
         return """
                 usage: ./lathe generate --model DIR (--prompt TEXT | --data FILE.jsonl) [--max-new-tokens 32]
                        [--temperature 0] [--top-k 0] [--top-p 1.0] [--seed 0] [--num-return-sequences 1] [--no-cache]
-                       [--adapter DIR]
+                       [--adapter DIR] [--device auto|cpu|cuda]
                 Generates up to --max-new-tokens tokens per prompt, stopping at the model's eos. --temperature 0
                 (the default) is greedy decoding; above 0 it samples after temperature, top-k (0 = off) and top-p,
                 reproducibly for a given --seed. FILE.jsonl rows are {"prompt": ...}; prompts are batched with left
                 padding. --no-cache recomputes the whole sequence at every step (the reference path; same tokens).
                 Prints one line per completion: {"index","prompt","completion","completion_ids","logprobs","finished"}
                 where logprobs are log p of each generated token under the model's unmodified distribution.
-                --adapter DIR adds a LoRA adapter (PEFT's adapter_config.json + adapter_model.safetensors).""";
+                --adapter DIR adds a LoRA adapter (PEFT's adapter_config.json + adapter_model.safetensors).
+                --device picks where the model runs (auto: the GPU when one is usable); sampling reads each step's
+                logits back to the host.""";
     }
 
     @Override
@@ -59,6 +62,7 @@ public final class GenerateCommand implements Command {
         int copies = args.integer("num-return-sequences", 1);
         boolean noCache = args.has("no-cache") && args.bool("no-cache");
         String adapter = args.string("adapter", null);
+        Device device = DeviceFlags.read(args).device();
         args.rejectUnknown();
         if ((prompt == null) == (data == null)) throw new UsageException("give exactly one of --prompt TEXT or --data FILE.jsonl");
         if (maxNew < 1) throw new UsageException("--max-new-tokens must be at least 1, got " + maxNew);
@@ -79,6 +83,7 @@ public final class GenerateCommand implements Command {
             Module module = (Module) model; // every family is a Module
             LoraFlags.adapter(adapter, module);
             module.eval();
+            model.to(device);
             ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
             int[][] prompts = new int[texts.size() * copies][];
             for (int i = 0; i < texts.size(); i++) {

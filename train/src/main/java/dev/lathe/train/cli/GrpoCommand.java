@@ -73,12 +73,13 @@ public final class GrpoCommand implements Command {
         Path refDir = args.has("ref-model") ? ModelDirs.requireDir(args.string("ref-model", null)) : null;
         Path data = TrainingFlags.data(args);
         GrpoConfig grpo = config(args);
+        DeviceFlags device = DeviceFlags.readWithPrecision(args);
         TrainingConfig config = OnlineFlags.training(args);
         String resumeFlag = TrainingFlags.resumeFlag(args);
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
         float dropout = TrainingFlags.dropout(args);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
-        try (CausalLm policy = ModelDirs.causalLm(dir)) {
+        try (var precision = device.apply(); CausalLm policy = ModelDirs.causalLm(dir)) {
             int maxPrompt = OnlineFlags.maxPromptLength(args, policy, grpo.maxCompletionLength(), "--max-completion-length");
             args.rejectUnknown();
             Path resume = TrainingFlags.resume(resumeFlag, err);
@@ -93,6 +94,7 @@ public final class GrpoCommand implements Command {
             boolean needAnswer = rewardFn != null && VerifiableRewards.needsAnswer(rewardFn);
             List<PromptExample> prompts = OnlineFlags.prompts(data, tokenizer, maxPrompt, needAnswer, config.batchSize(), name(), err);
             LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(ModelDirs.module(policy)), ModelDirs.module(policy), config.seed(), err);
+            policy.to(device.device()); // adapters included; the other models follow the policy
             try (CausalLm reference = grpo.beta() == 0 ? null : OnlineFlags.reference(refDir, dir, policy, adapters);
                  RewardModel reward = rewardDir == null ? null : OnlineFlags.rewardModel(rewardDir, policy, "reward-model")) {
                 CompletionScorer scorer = reward != null ? new RewardModelScorer(reward) : fn;

@@ -89,8 +89,9 @@ final class OnlineFlags {
     }
 
     /**
-     * The frozen reference, in evaluation mode: the model in {@code refDir} if given, else the policy with its
-     * adapters switched off under LoRA (no second copy of the weights), else a copy of {@code policyDir}.
+     * The frozen reference, in evaluation mode on the policy's device: the model in {@code refDir} if given, else the
+     * policy with its adapters switched off under LoRA (no second copy of the weights), else a copy of
+     * {@code policyDir}.
      */
     static CausalLm reference(Path refDir, Path policyDir, CausalLm policy, LoraModel adapters) {
         if (refDir == null && adapters != null) return new AdaptersOffModel(policy, adapters);
@@ -112,10 +113,14 @@ final class OnlineFlags {
             throw new UsageException(dir + ": the reference model has a vocabulary of " + reference.config().vocabSize()
                     + " tokens, the policy's has " + policy.config().vocabSize());
         }
+        reference.to(policy.device());
         return reference;
     }
 
-    /** A one-label *ForSequenceClassification from {@code dir} sharing the policy's vocabulary, in evaluation mode. */
+    /**
+     * A one-label *ForSequenceClassification from {@code dir} sharing the policy's vocabulary, in evaluation mode on
+     * the policy's device.
+     */
     static RewardModel rewardModel(Path dir, CausalLm policy, String flag) {
         RewardModel model;
         try {
@@ -130,6 +135,7 @@ final class OnlineFlags {
                         + " tokens, the policy's has " + policy.config().vocabSize());
             }
             model.train(false);
+            model.to(policy.device());
             return model;
         } catch (IllegalArgumentException e) {
             model.close();

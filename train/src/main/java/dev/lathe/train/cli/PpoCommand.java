@@ -87,6 +87,7 @@ public final class PpoCommand implements Command {
         Path refDir = args.has("ref-model") ? ModelDirs.requireDir(args.string("ref-model", null)) : null;
         Path data = TrainingFlags.data(args);
         PpoConfig ppo = config(args);
+        DeviceFlags device = DeviceFlags.readWithPrecision(args);
         TrainingConfig config = OnlineFlags.training(args);
         String resumeFlag = TrainingFlags.resumeFlag(args);
         if (config.batchSize() % ppo.numMiniBatches() != 0) {
@@ -96,12 +97,13 @@ public final class PpoCommand implements Command {
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
         float dropout = TrainingFlags.dropout(args);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
-        try (CausalLm policy = ModelDirs.causalLm(dir)) {
+        try (var precision = device.apply(); CausalLm policy = ModelDirs.causalLm(dir)) {
             int maxPrompt = OnlineFlags.maxPromptLength(args, policy, ppo.responseLength(), "--response-length");
             args.rejectUnknown();
             Path resume = TrainingFlags.resume(resumeFlag, err);
             List<PromptExample> prompts = OnlineFlags.prompts(data, tokenizer, maxPrompt, false, config.batchSize(), name(), err);
             LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(ModelDirs.module(policy)), ModelDirs.module(policy), config.seed(), err);
+            policy.to(device.device()); // adapters included; the other models follow the policy
             try (CausalLm reference = OnlineFlags.reference(refDir, dir, policy, adapters);
                  RewardModel reward = OnlineFlags.rewardModel(rewardDir, policy, "reward-model");
                  RewardModel value = OnlineFlags.rewardModel(valueDir, policy, "value-model")) {

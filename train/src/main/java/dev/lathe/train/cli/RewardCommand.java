@@ -51,6 +51,7 @@ public final class RewardCommand implements Command {
         Args args = ConfigFile.apply(given);
         Path dir = ModelDirs.requireDir(args.string("model", null));
         Path data = TrainingFlags.data(args);
+        DeviceFlags device = DeviceFlags.readWithPrecision(args);
         TrainingConfig config = TrainingFlags.read(args);
         int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
@@ -62,7 +63,8 @@ public final class RewardCommand implements Command {
         args.rejectUnknown();
         Path resume = TrainingFlags.resume(resumeFlag, err);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
-        try (RewardModel model = ModelDirs.rewardModelOrNewHead(dir, config.seed(), name(), err)) {
+        try (var precision = device.apply();
+             RewardModel model = ModelDirs.rewardModelOrNewHead(dir, config.seed(), name(), err)) {
             ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
             if (model.numLabels() != 1) {
                 throw new UsageException(dir + ": a reward model has one label, this one has " + model.numLabels());
@@ -78,6 +80,7 @@ public final class RewardCommand implements Command {
             LoraModel adapters = lora == null ? null
                     : LoraFlags.attach(lora, lora.config(ModelDirs.module(model)).forSequenceClassification("score"), ModelDirs.module(model),
                             config.seed(), err);
+            model.to(device.device()); // adapters included, before the optimizer exists
             ModelSaver saver = adapters == null ? target -> model.save(target, DType.F32, dir) : target -> adapters.save(target, dir);
             HeldOut<PreferenceExample> split = eval == null ? new HeldOut<>(rows.rows(), List.of())
                     : eval.split(rows.rows(), config.seed(), file -> PreferenceData.load(file, tokenizer, truncation).rows());

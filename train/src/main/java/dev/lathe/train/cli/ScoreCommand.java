@@ -1,5 +1,6 @@
 package dev.lathe.train.cli;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.GradMode;
@@ -36,12 +37,13 @@ public final class ScoreCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: ./lathe score --model DIR --data FILE.jsonl [--batch-size 8] [--adapter DIR]
+                usage: ./lathe score --model DIR --data FILE.jsonl [--batch-size 8] [--adapter DIR] [--device auto|cpu|cuda]
                 For every line {"prompt": ..., "completion": ...} prints, in order, one line
                 {"logps": Σ log p over the completion tokens and eos, "num_tokens": n}, with
                 ids = tok(prompt) + tok(completion) + [eos]. DIR holds config.json, model.safetensors and the
                 tokenizer files; --adapter adds a LoRA adapter (PEFT's adapter_config.json +
-                adapter_model.safetensors). Rows are batched with right padding; positions come from each row's length.""";
+                adapter_model.safetensors). Rows are batched with right padding; positions come from each row's length.
+                --device picks where the model runs (auto: the GPU when one is usable).""";
     }
 
     @Override
@@ -50,6 +52,7 @@ public final class ScoreCommand implements Command {
         String data = args.string("data", null);
         int batchSize = args.integer("batch-size", 8);
         String adapter = args.string("adapter", null);
+        Device device = DeviceFlags.read(args).device();
         args.rejectUnknown();
         if (data == null) throw new UsageException("--data FILE.jsonl is required");
         if (batchSize < 1) throw new UsageException("--batch-size must be at least 1, got " + batchSize);
@@ -59,6 +62,7 @@ public final class ScoreCommand implements Command {
             Module module = (Module) model; // every family is a Module
             LoraFlags.adapter(adapter, module);
             module.eval();
+            model.to(device);
             ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
             int maxLen = model.config().maxPositions();
             JsonlFile.forEach(Path.of(data), row -> {
@@ -106,11 +110,13 @@ public final class ScoreCommand implements Command {
         }
         List<double[]> results = new ArrayList<>();
         try (var s = Scope.open()) {
-            Tensor hidden = model.forward(Tensor.ofInts(ids, b, t), Padding.positions(lengths, t, Padding.Side.RIGHT),
-                    Padding.mask(lengths, t, Padding.Side.RIGHT));
+            Device device = model.device(); // ids, positions, mask and targets are built on the host and moved there
+            Tensor hidden = model.forward(Tensor.ofInts(ids, b, t).moveTo(device),
+                    Padding.positions(lengths, t, Padding.Side.RIGHT).moveTo(device),
+                    Padding.mask(lengths, t, Padding.Side.RIGHT).moveTo(device));
             int c = hidden.dim(-1);
             float[] logp = FusedLinearLogProbs.forward(hidden.view(b * t, c), model.lmHeadWeight(),
-                    Tensor.ofInts(targets), false).logp().toFloatArray();
+                    Tensor.ofInts(targets).moveTo(device), false).logp().toFloatArray();
             for (int r = 0; r < b; r++) {
                 double sum = 0;
                 int n = 0;

@@ -54,6 +54,7 @@ public final class SftCommand implements Command {
         Args args = ConfigFile.apply(given);
         Path dir = ModelDirs.requireDir(args.string("model", null));
         Path data = TrainingFlags.data(args);
+        DeviceFlags device = DeviceFlags.readWithPrecision(args);
         TrainingConfig config = TrainingFlags.read(args);
         int maxLengthFlag = TrainingFlags.maxLengthFlag(args);
         LoraFlags.Settings lora = LoraFlags.read(args, dir);
@@ -66,7 +67,7 @@ public final class SftCommand implements Command {
         args.rejectUnknown();
         Path resume = TrainingFlags.resume(resumeFlag, err);
         ByteLevelBpeTokenizer tokenizer = ModelDirs.tokenizer(dir);
-        try (CausalLm model = ModelDirs.causalLm(dir)) {
+        try (var precision = device.apply(); CausalLm model = ModelDirs.causalLm(dir)) {
             ModelDirs.requireVocabFits(dir, tokenizer, model.config().vocabSize());
             int maxLength = TrainingFlags.maxLength(maxLengthFlag, model.config().maxPositions());
             TokenizedRows<SftExample> rows = SftData.load(data, tokenizer, maxLength);
@@ -76,6 +77,7 @@ public final class SftCommand implements Command {
                     data, rows.truncated(), maxLength, model.parameterCount());
             TrainingFlags.applyDropout(dropout, ModelDirs.module(model), config.seed(), err);
             LoraModel adapters = lora == null ? null : LoraFlags.attach(lora, lora.config(ModelDirs.module(model)), ModelDirs.module(model), config.seed(), err);
+            model.to(device.device()); // adapters included, before the optimizer exists
             ModelSaver saver = adapters == null ? target -> model.save(target, DType.F32, dir) : target -> adapters.save(target, dir);
             HeldOut<SftExample> split = eval == null ? new HeldOut<>(rows.rows(), List.of())
                     : eval.split(rows.rows(), config.seed(), file -> SftData.load(file, tokenizer, maxLength).rows());

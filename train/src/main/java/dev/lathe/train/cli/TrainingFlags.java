@@ -1,6 +1,5 @@
 package dev.lathe.train.cli;
 
-import dev.lathe.core.backend.Backends;
 import dev.lathe.core.nn.Dropout;
 import dev.lathe.core.nn.Module;
 import dev.lathe.train.data.HeldOut;
@@ -33,7 +32,10 @@ final class TrainingFlags {
                                         family: attention probabilities); the checkpoint's *_pdrop and
                                         attention_dropout values are ignored: off unless given
               --nan-policy stop         a NaN/Inf loss or gradient: stop naming step and tensor, or skip the step
-              --device auto|cpu
+              --device auto|cpu|cuda    where the models run (auto: the GPU when one is usable, else the CPU)
+              --bf16                    BF16 mixed precision: GEMM operands rounded to BF16, F32 accumulation;
+                                        F32 master weights, gradients and optimizer moments (TRL's bf16)
+              --tf32                    let the GPU's F32 GEMMs use TF32 tensor cores (TRL's tf32; cuda only)
               --resume DIR              continue from OUT/checkpoint-N (weights, optimizer, schedule, data order),
                                         or from a run folder's newest complete checkpoint; on to --steps in total
               --eval-data FILE | --eval-fraction F   evaluate on FILE's rows, or on a seeded fraction F of --data
@@ -47,11 +49,6 @@ final class TrainingFlags {
     static TrainingConfig read(Args args) {
         String out = args.string("out", null);
         if (out == null) throw new UsageException("--out DIR is required");
-        try {
-            Backends.select(args.string("device", "auto"));
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
         int steps = args.integer("steps", 0);
         double epochs = args.number("epochs", 3);
         if (args.has("steps") && args.has("epochs")) throw new UsageException("give --steps or --epochs, not both");

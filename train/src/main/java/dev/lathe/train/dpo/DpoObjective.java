@@ -78,8 +78,8 @@ public final class DpoObjective {
                 rc[i] = (float) (reference.chosen()[i] / (means ? row.chosenTokens() : 1));
                 rr[i] = (float) (reference.rejected()[i] / (means ? row.rejectedTokens() : 1));
             }
-            refChosen = Tensor.of(rc, b);
-            refRejected = Tensor.of(rr, b);
+            refChosen = Tensor.of(rc, b).moveTo(policy.device());
+            refRejected = Tensor.of(rr, b).moveTo(policy.device());
         }
         return DpoLoss.compute(logps.slice(0, b), logps.slice(b, 2 * b), refChosen, refRejected, config, totalRows);
     }

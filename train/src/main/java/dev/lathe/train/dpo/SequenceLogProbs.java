@@ -1,5 +1,6 @@
 package dev.lathe.train.dpo;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.ops.ElementwiseOps;
 import dev.lathe.core.ops.LossOps;
@@ -23,7 +24,7 @@ public final class SequenceLogProbs {
         public Tensor means() {
             float[] inverse = new float[tokenCounts.length];
             for (int i = 0; i < inverse.length; i++) inverse[i] = 1f / tokenCounts[i];
-            return ElementwiseOps.mul(sums, Tensor.of(inverse, inverse.length));
+            return ElementwiseOps.mul(sums, Tensor.of(inverse, inverse.length).moveTo(sums.device()));
         }
     }
 
@@ -56,12 +57,14 @@ public final class SequenceLogProbs {
             // The logits at position p predict token p + 1: the completion is predicted from prompt − 1 on.
             for (int p = prompt - 1; p < s.length - 1; p++) targets[r * t + p] = s[p + 1];
         }
-        Tensor hidden = model.forward(Tensor.ofInts(ids, n, t), Padding.positions(lengths, t, Padding.Side.RIGHT),
-                Padding.mask(lengths, t, Padding.Side.RIGHT));
+        Device device = model.device(); // ids, positions, mask and targets are built on the host and moved there
+        Tensor hidden = model.forward(Tensor.ofInts(ids, n, t).moveTo(device),
+                Padding.positions(lengths, t, Padding.Side.RIGHT).moveTo(device),
+                Padding.mask(lengths, t, Padding.Side.RIGHT).moveTo(device));
         Tensor logp = FusedLinearLogProbs.forward(hidden.view(n * t, hidden.dim(-1)), model.lmHeadWeight(),
-                Tensor.ofInts(targets), false).logp();
+                Tensor.ofInts(targets).moveTo(device), false).logp();
         // Ignored positions hold 0, so each row's sum over T is its completion sum: [N, T] @ ones [T, 1].
-        Tensor sums = MatmulOps.matmul(logp.view(n, t), Tensor.full(1f, t, 1)).view(n);
+        Tensor sums = MatmulOps.matmul(logp.view(n, t), Tensor.full(1f, t, 1).moveTo(device)).view(n);
         return new Result(sums, counts);
     }
 }

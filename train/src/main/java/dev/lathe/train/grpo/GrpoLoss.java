@@ -1,5 +1,6 @@
 package dev.lathe.train.grpo;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.Node;
 import java.util.LinkedHashMap;
@@ -65,13 +66,14 @@ public final class GrpoLoss {
             loss += weight[i] * term;
             grad[i] = weight[i] * dTerm;
         }
-        Tensor out = Tensor.scalar((float) loss);
+        Device device = logp.device(); // the loss and its gradient are computed on the host and moved there
+        Tensor out = Tensor.scalar((float) loss).moveTo(device);
         int[] shape = logp.shape();
         Node.record(out, "grpoLoss", (g, needs) -> {
             double up = g.item();
             float[] d = new float[n];
             for (int i = 0; i < n; i++) d[i] = (float) (up * grad[i]);
-            return new Tensor[] {Tensor.of(d, shape)};
+            return new Tensor[] {Tensor.of(d, shape).moveTo(device)};
         }, logp);
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (refLogp != null) metrics.put("kl", kl / Math.max(total, 1));

@@ -1,5 +1,6 @@
 package dev.lathe.train.pipeline;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.GradMode;
@@ -89,8 +90,11 @@ public final class ModelEvaluation {
             System.arraycopy(sequences.get(r), 0, ids, r * t, sequences.get(r).length);
             lengths[r] = sequences.get(r).length;
         }
-        Tensor scores = rewardModel.scores(Tensor.ofInts(ids, n, t), Padding.positions(lengths, t, Padding.Side.RIGHT),
-                Padding.mask(lengths, t, Padding.Side.RIGHT), Padding.lastTokenIndex(lengths, t, Padding.Side.RIGHT));
+        Device device = rewardModel.device(); // the batch is built on the host and moved there
+        Tensor scores = rewardModel.scores(Tensor.ofInts(ids, n, t).moveTo(device),
+                Padding.positions(lengths, t, Padding.Side.RIGHT).moveTo(device),
+                Padding.mask(lengths, t, Padding.Side.RIGHT).moveTo(device),
+                Padding.lastTokenIndex(lengths, t, Padding.Side.RIGHT));
         return scores.toFloatArray();
     }
 }

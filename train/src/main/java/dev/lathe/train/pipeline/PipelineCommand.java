@@ -1,6 +1,7 @@
 package dev.lathe.train.pipeline;
 
 import dev.lathe.core.DType;
+import dev.lathe.core.Device;
 import dev.lathe.core.backend.Backends;
 import dev.lathe.models.gpt2.Gpt2Model;
 import dev.lathe.models.gpt2.Gpt2RewardModel;
@@ -48,7 +49,7 @@ public final class PipelineCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: ./lathe pipeline [--quick] [--out runs/pipeline] [--seed 0] [--device auto|cpu]
+                usage: ./lathe pipeline [--quick] [--out runs/pipeline] [--seed 0] [--device auto|cpu|cuda]
                 Runs every stage of post-training on a built-in task: sort a list of distinct digits ("sort 3 8 1:"),
                 where the SFT data holds ascending and descending answers in equal parts and the preference is
                 ascending. Stages (each a real run of the trainer command, under OUT/<stage>/):
@@ -61,7 +62,8 @@ public final class PipelineCommand implements Command {
                 Then samples one completion per held-out prompt from each model (temperature 1) and prints a table:
                 format validity, preferred rate (valid and ascending), mean reward-model score, KL to the SFT model,
                 two samples. Writes OUT/summary.json (one object per model) and OUT/report.html (the table and every
-                stage's curves). --quick runs shorter stages (about 2 minutes on 2 cores).""";
+                stage's curves). --quick runs shorter stages (about 2 minutes on 2 cores). --device goes to every stage
+                and the evaluation runs there too.""";
     }
 
     @Override
@@ -70,9 +72,10 @@ public final class PipelineCommand implements Command {
         Path root = Path.of(args.string("out", "runs/pipeline"));
         long seed = args.integer("seed", 0);
         String device = args.string("device", "auto");
+        Device onDevice;
         try {
-            Backends.select(device);
-        } catch (IllegalArgumentException e) {
+            onDevice = Backends.select(device).device();
+        } catch (IllegalArgumentException | IllegalStateException e) {
             throw new UsageException(e.getMessage());
         }
         args.rejectUnknown();
@@ -101,10 +104,13 @@ public final class PipelineCommand implements Command {
         models.put("ppo", ppo);
         List<ModelSummary> table = new ArrayList<>();
         try (Gpt2Model sftModel = Gpt2Model.load(sft); Gpt2RewardModel rm = Gpt2RewardModel.load(reward)) {
+            sftModel.to(onDevice);
+            rm.to(onDevice);
             var evaluation = new ModelEvaluation(tokenizer, sftModel, rm, data.evaluation,
                     PipelineSettings.MAX_NEW_TOKENS, seed + 7);
             for (var e : models.entrySet()) {
                 try (Gpt2Model m = Gpt2Model.load(e.getValue())) {
+                    m.to(onDevice);
                     table.add(evaluation.evaluate(e.getKey(), m));
                 }
             }

@@ -1,5 +1,6 @@
 package dev.lathe.train.ppo;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.GradMode;
@@ -160,7 +161,10 @@ public final class PpoTask implements OnlineTask {
         return ResponseBatch.truncatedAtEos(ids, g.completions(), eosTokenId, padTokenId);
     }
 
-    /** Log-probs, values and scores of the sampled batch (no autograd), turned into rewards and advantages. */
+    /**
+     * Log-probs, values and scores of the sampled batch (no autograd, on the models' device), read back and turned
+     * into rewards and advantages on the host ([B, R] numbers: the same bits whichever device ran the models).
+     */
     private PpoRollout rollout(ResponseBatch batch, List<PromptExample> batchPrompts) {
         float[] logp, refLogp, values;
         try (var noGrad = GradMode.off(); var s = Scope.open()) {
@@ -185,10 +189,12 @@ public final class PpoTask implements OnlineTask {
         int r = batch.responseWidth();
         ResponseLogProbs.Result now = ResponseLogProbs.compute(policy, sub, config.logitDivisor(), true);
         Tensor vpred = RewardModelPass.values(valueModel, sub);
-        return PpoLoss.compute(now.logp(), RowArrays.rows(rollout.logp(), r, mini),
-                RowArrays.rows(rollout.advantages(), r, mini), vpred, RowArrays.rows(rollout.values(), r, mini),
-                RowArrays.rows(rollout.returns(), r, mini), RowArrays.rows(rollout.mask(), r, mini), now.entropy(),
-                config.loss());
+        Device device = policy.device(); // the rollout's numbers are host arrays
+        return PpoLoss.compute(now.logp(), RowArrays.rows(rollout.logp(), r, mini).moveTo(device),
+                RowArrays.rows(rollout.advantages(), r, mini).moveTo(device), vpred,
+                RowArrays.rows(rollout.values(), r, mini).moveTo(device),
+                RowArrays.rows(rollout.returns(), r, mini).moveTo(device),
+                RowArrays.rows(rollout.mask(), r, mini).moveTo(device), now.entropy(), config.loss());
     }
 
     private static int[] permutation(int n, Random rng) {

@@ -1,5 +1,6 @@
 package dev.lathe.train.reward;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.models.RewardModel;
 import dev.lathe.train.data.PaddedBatch;
@@ -63,7 +64,9 @@ public final class RewardTask implements TrainingTask {
         for (int r : rows) seqs.add(examples.get(r).chosen());
         for (int r : rows) seqs.add(examples.get(r).rejected());
         PaddedBatch batch = PaddedBatch.rightPadded(seqs, padId);
-        Tensor scores = model.scores(batch.idsTensor(), batch.positions(), batch.keyMask(), batch.lastTokenIndex());
+        Device device = model.device(); // the batch is built on the host and moved there
+        Tensor scores = model.scores(batch.idsTensor().moveTo(device), batch.positions().moveTo(device),
+                batch.keyMask().moveTo(device), batch.lastTokenIndex());
         float[] s = scores.toFloatArray(); // [2B, 1]: chosen rows, then rejected rows
 
         // d/dr_c of −log σ(r_c − r_r) is −σ(r_r − r_c); d/dr_r is its negative. Each row weighs 1/normaliser.
@@ -81,7 +84,7 @@ public final class RewardTask implements TrainingTask {
             metrics.min("min_reward", Math.min(s[i], s[b + i]));
             metrics.max("max_reward", Math.max(s[i], s[b + i]));
         }
-        if (backward) scores.backward(Tensor.of(grad, 2 * b, 1));
+        if (backward) scores.backward(Tensor.of(grad, 2 * b, 1).moveTo(device));
         return new MicroStep(loss, batch.realTokens());
     }
 

@@ -7,7 +7,8 @@ import dev.lathe.models.Padding;
 import java.util.Arrays;
 
 /**
- * Prompts and their sampled responses in TRL's rollout layout: each row is its prompt left-padded to the longest
+ * Prompts and their sampled responses in TRL's rollout layout (plain arrays; the tensors it builds are on the host,
+ * for the caller to move to its model's device): each row is its prompt left-padded to the longest
  * prompt P, then its R response columns, so response column j of every row is sequence column P + j.
  * A response ends at its first EOS (kept); the columns after it hold the pad token and are masked (TRL's
  * {@code truncate_response}). Every length, mask, position and last-token index comes from the rows' lengths,
@@ -195,6 +196,6 @@ public final class ResponseBatch {
             for (int j = 0; j < responseWidth; j++) index[b * responseWidth + j] = b * w + promptWidth - 1 + j;
         }
         Tensor table = perPosition.contiguous().view(rows() * w, 1);
-        return EmbeddingOps.embedding(Tensor.ofInts(index), table).view(rows(), responseWidth);
+        return EmbeddingOps.embedding(Tensor.ofInts(index).moveTo(table.device()), table).view(rows(), responseWidth);
     }
 }

@@ -1,5 +1,6 @@
 package dev.lathe.train.rollout;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.ops.ElementwiseOps;
 import dev.lathe.kernels.FusedLinearLogProbs;
@@ -23,10 +24,13 @@ public final class ResponseLogProbs {
 
     public static Result compute(CausalLm model, ResponseBatch batch, double logitDivisor, boolean withEntropy) {
         if (!(logitDivisor > 0)) throw new IllegalArgumentException("logit divisor must be > 0, got " + logitDivisor);
-        Tensor hidden = model.forward(batch.ids(), batch.positions(), batch.keyMask());
+        Device device = model.device(); // the batch's tensors are built on the host and moved there
+        Tensor hidden = model.forward(batch.ids().moveTo(device), batch.positions().moveTo(device),
+                batch.keyMask().moveTo(device));
         Tensor h = hidden.view(batch.rows() * batch.width(), hidden.dim(-1));
         if (logitDivisor != 1) h = ElementwiseOps.scale(h, (float) (1 / logitDivisor));
-        FusedLinearLogProbs.LogProbs lp = FusedLinearLogProbs.forward(h, model.lmHeadWeight(), batch.targets(), withEntropy);
+        FusedLinearLogProbs.LogProbs lp = FusedLinearLogProbs.forward(h, model.lmHeadWeight(),
+                batch.targets().moveTo(device), withEntropy);
         return new Result(batch.responseColumns(lp.logp()),
                 withEntropy ? batch.responseColumns(lp.entropy()) : null);
     }

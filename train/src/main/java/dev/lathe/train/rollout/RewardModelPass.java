@@ -1,5 +1,6 @@
 package dev.lathe.train.rollout;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.ops.MatmulOps;
 import dev.lathe.models.RewardModel;
@@ -14,13 +15,17 @@ public final class RewardModelPass {
 
     /** scores [B]: the score at each row's last real token (from its length). Differentiable. */
     public static Tensor scores(RewardModel model, ResponseBatch batch) {
-        Tensor s = model.scores(batch.ids(), batch.positions(), batch.keyMask(), batch.lastIndex());
+        Device device = model.device(); // the batch's tensors are built on the host and moved there
+        Tensor s = model.scores(batch.ids().moveTo(device), batch.positions().moveTo(device),
+                batch.keyMask().moveTo(device), batch.lastIndex());
         return s.view(batch.rows());
     }
 
     /** values [B, R]: score.weight · the hidden state at the column predicting each response token. Differentiable. */
     public static Tensor values(RewardModel model, ResponseBatch batch) {
-        Tensor hidden = model.forward(batch.ids(), batch.positions(), batch.keyMask());
+        Device device = model.device();
+        Tensor hidden = model.forward(batch.ids().moveTo(device), batch.positions().moveTo(device),
+                batch.keyMask().moveTo(device));
         int n = batch.rows() * batch.width();
         Tensor v = MatmulOps.linear(hidden.view(n, hidden.dim(-1)), model.namedParameters().get(RewardModel.SCORE_WEIGHT), null);
         return batch.responseColumns(v.view(n));

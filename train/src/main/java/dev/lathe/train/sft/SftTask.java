@@ -1,5 +1,6 @@
 package dev.lathe.train.sft;
 
+import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.ops.LossOps;
 import dev.lathe.kernels.FusedLinearLogProbs;
@@ -96,8 +97,9 @@ public final class SftTask implements TrainingTask {
         int n = in.targets().length;
         float[] weights = new float[n];
         for (int i = 0; i < n; i++) weights[i] = in.targets()[i] == LossOps.IGNORE_INDEX ? 0f : weight;
-        var head = FusedLinearLogProbs.forwardBackward(hidden(in), model.lmHeadWeight(), Tensor.ofInts(in.targets()),
-                Tensor.of(weights, n));
+        Device device = model.device();
+        var head = FusedLinearLogProbs.forwardBackward(hidden(in), model.lmHeadWeight(),
+                Tensor.ofInts(in.targets()).moveTo(device), Tensor.of(weights, n).moveTo(device));
         head.objective().backward();
         return new MicroStep(head.objective().item(), in.tokens());
     }
@@ -106,8 +108,8 @@ public final class SftTask implements TrainingTask {
     @Override
     public double evaluate(int[] batchRows, double normaliser, StepMetrics metrics) {
         Inputs in = inputs(batchRows);
-        float[] logp = FusedLinearLogProbs.forward(hidden(in), model.lmHeadWeight(), Tensor.ofInts(in.targets()),
-                false).logp().toFloatArray();
+        float[] logp = FusedLinearLogProbs.forward(hidden(in), model.lmHeadWeight(),
+                Tensor.ofInts(in.targets()).moveTo(model.device()), false).logp().toFloatArray();
         double nll = 0;
         for (int i = 0; i < logp.length; i++) if (in.targets()[i] != LossOps.IGNORE_INDEX) nll -= logp[i];
         return normaliser > 0 ? nll / normaliser : 0;
@@ -117,9 +119,12 @@ public final class SftTask implements TrainingTask {
         return packed ? packedInputs(batchRows) : paddedInputs(batchRows);
     }
 
-    /** The model's last hidden states of the rows, flattened to [B·T, C]. */
+    /** The model's last hidden states of the rows, flattened to [B·T, C]; the host-built inputs move to its device. */
     private Tensor hidden(Inputs in) {
-        Tensor hidden = model.forward(in.ids(), in.positions(), in.keyMask(), in.documents()); // [B, T, C]
+        Device device = model.device();
+        Tensor documents = in.documents() == null ? null : in.documents().moveTo(device);
+        Tensor hidden = model.forward(in.ids().moveTo(device), in.positions().moveTo(device),
+                in.keyMask().moveTo(device), documents); // [B, T, C]
         return hidden.view(in.targets().length, hidden.dim(2));
     }
 
@@ -159,7 +164,10 @@ public final class SftTask implements TrainingTask {
                 targets, batch.realTokens());
     }
 
-    /** A micro-batch's model inputs (documents null unless packed), next-token targets [B*T], and real tokens. */
+    /**
+     * A micro-batch's model inputs on the host (documents null unless packed), next-token targets [B*T], and real
+     * tokens.
+     */
     private record Inputs(Tensor ids, Tensor positions, Tensor keyMask, Tensor documents, int[] targets, long tokens) {}
 
     @Override

@@ -3,8 +3,6 @@ package dev.lathe.train.trainer;
 import dev.lathe.core.Tensor;
 import dev.lathe.train.distributed.World;
 import java.io.PrintStream;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,8 +46,7 @@ final class OnlineStepReduction {
     static void checkIdentical(List<Tensor> params, World world, PrintStream err) {
         long h = 1125899906842597L;
         for (Tensor p : params) {
-            MemorySegment s = p.segment();
-            for (long i = 0, n = p.numel(); i < n; i++) h = 31 * h + s.getAtIndex(ValueLayout.JAVA_INT, i);
+            for (float v : p.toFloatArray()) h = 31 * h + Float.floatToRawIntBits(v); // a host copy of device params
         }
         double[] min = {h & ((1L << 52) - 1)}, max = {min[0]};
         world.allReduce(min, World.Reduction.MIN);
