@@ -29,7 +29,9 @@ extern "C" __global__ void gelu_forward(const float* x, float* out, long long n)
 // dx = dout * (0.5 (1 + t) + 0.5 x (1 - t^2) K (1 + 3 C x^2)), t = tanh(K x (1 + C x^2)), x clamped to +-10.
 extern "C" __global__ void gelu_backward(const float* x, const float* dout, float* dx, long long n) {
     for (long long i = grid_start(); i < n; i += grid_stride()) {
-        float v = fminf(fmaxf(x[i], -kGeluGradClamp), kGeluGradClamp);
+        // comparisons rather than fminf/fmaxf, which drop a NaN: a NaN input gives a NaN gradient, as on the CPU
+        float v = x[i];
+        v = v < -kGeluGradClamp ? -kGeluGradClamp : (v > kGeluGradClamp ? kGeluGradClamp : v);
         float x2 = v * v;
         float t = tanhf(kSqrt2OverPi * v * fmaf(kCubic, x2, 1.0f));
         float du = kSqrt2OverPi * fmaf(3.0f * kCubic, x2, 1.0f);

@@ -38,7 +38,7 @@ extern "C" __global__ void unary_f32(int op, const float* x, float* out, long lo
             case 4: r = sqrtf(v); break;
             case 5: r = 1.0f / sqrtf(v); break;
             case 6: r = v * v; break;
-            case 7: r = v > 0.0f ? v : 0.0f; break;
+            case 7: r = v > 0.0f || v != v ? v : 0.0f; break; // Java's Math.max(v, 0): NaN stays NaN
             case 8: r = 1.0f / (1.0f + expf(-v)); break;
             default: r = fabsf(v); break;
         }

@@ -8,9 +8,13 @@
 // One block per row; the block strides over V, so any V (50257, 151936) works with any block size that is a
 // multiple of 32 (up to 1024). Sums are accumulated in double, as on the CPU.
 #include <cuda_runtime.h>
-#include <math_constants.h>
 
 namespace {
+
+// Infinity and a quiet NaN from their bits: math_constants.h is a toolkit header that NVRTC does not ship, so
+// including it breaks the run-time compile on a machine with the driver and libnvrtc but no toolkit.
+__device__ __forceinline__ float inf_f() { return __int_as_float(0x7f800000); }
+__device__ __forceinline__ float nan_f() { return __int_as_float(0x7fffffff); }
 
 __device__ float warp_max(float v) {
     for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
@@ -30,7 +34,7 @@ __device__ float block_max(float v) {
     __syncthreads();
     if (lane == 0) partial[warp] = v;
     __syncthreads();
-    v = lane < warps ? partial[lane] : -CUDART_INF_F;
+    v = lane < warps ? partial[lane] : -inf_f();
     return warp_max(v);
 }
 
@@ -70,7 +74,7 @@ extern "C" __global__ void fused_classifier_row_stats(const float* __restrict__ 
         return;
     }
     const float* x = logits + (size_t)r * V;
-    float mx = -CUDART_INF_F;
+    float mx = -inf_f();
     for (int v = threadIdx.x; v < V; v += blockDim.x) mx = fmaxf(mx, x[v]);
     mx = block_max(mx);
     double sum = 0.0;
@@ -85,7 +89,7 @@ extern "C" __global__ void fused_classifier_row_stats(const float* __restrict__ 
     }
     if (threadIdx.x == 0) {
         lse[r] = (float)l;
-        logp[r] = t >= 0 && t < V ? (float)((double)x[t] - l) : CUDART_NAN_F;
+        logp[r] = t >= 0 && t < V ? (float)((double)x[t] - l) : nan_f();
     }
 }
 

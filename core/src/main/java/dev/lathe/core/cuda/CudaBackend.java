@@ -88,8 +88,9 @@ public final class CudaBackend implements Backend {
         CudaGemm.setPrecision(allow ? "tf32" : "fp32");
     }
 
-    /** The stream every kernel, copy and GEMM of this backend is queued on. */
+    /** The stream every kernel, copy and GEMM of this backend is queued on; the context is made current first. */
     MemorySegment stream() {
+        ctx.enter();
         return ctx.stream;
     }
 

@@ -30,7 +30,12 @@ public final class CudaLaunch {
         return t.storage().segment().address() + t.offset() * t.dtype().bytes();
     }
 
-    /** The backend's stream ({@code cudaStream_t}), on which other libraries (NCCL) enqueue work in order with its kernels. */
+    /**
+     * The backend's stream ({@code cudaStream_t}), on which other libraries (NCCL) enqueue work in order with its
+     * kernels. It also makes the backend's context current on the calling thread: libraries on the CUDA runtime
+     * take their device from it (ncclCommInitRank on a thread without it would pick device 0, whatever
+     * {@code LATHE_CUDA_DEVICE} says).
+     */
     public static java.lang.foreign.MemorySegment stream() {
         return CudaBackend.get().stream();
     }

@@ -47,8 +47,8 @@ final class NcclWorld implements World {
         this.nccl = nccl;
         this.rank = rank;
         this.size = size;
+        this.stream = CudaLaunch.stream(); // also makes the device current on this thread: NCCL takes its GPU from it
         this.comm = nccl.commInitRank(size, uniqueId, rank);
-        this.stream = CudaLaunch.stream();
         this.abortAll = abortAll;
     }
 
