@@ -31,7 +31,9 @@ import java.util.regex.Pattern;
 final class CudaModules {
     private static final Pattern LOCAL_INCLUDE = Pattern.compile("^\\s*#\\s*include\\s+\"([^\"]+)\"", Pattern.MULTILINE);
     /** Driver statuses meaning "this image has no code for this device": fall back to NVRTC. */
-    private static final List<Integer> NO_CODE_FOR_DEVICE = List.of(209, 218, 222); // NO_BINARY_FOR_GPU, INVALID_PTX, UNSUPPORTED_PTX_VERSION
+    // NO_BINARY_FOR_GPU, INVALID_PTX, UNSUPPORTED_PTX_VERSION; and INVALID_IMAGE and JIT_COMPILER_NOT_FOUND, what a
+    // driver older than the toolkit that built the fatbin may answer: NVRTC (the machine's own) then builds a cubin.
+    private static final List<Integer> NO_CODE_FOR_DEVICE = List.of(209, 218, 222, 200, 221);
 
     private record ModuleKey(ClassLoader loader, String name) {}
 
