@@ -1,15 +1,12 @@
 package dev.lathe.core.cuda;
 
-import static dev.lathe.core.cuda.CudaChecks.contiguous;
-import static dev.lathe.core.cuda.CudaChecks.f32;
-import static dev.lathe.core.cuda.CudaChecks.ids;
-import static dev.lathe.core.cuda.CudaChecks.sameShape;
-import static dev.lathe.core.cuda.CudaChecks.writable;
+import static dev.lathe.core.cuda.CudaChecks.onDevice;
 import static dev.lathe.core.cuda.CudaGrid.ceilDiv;
 import static dev.lathe.core.cuda.CudaGrid.yz;
 
 import dev.lathe.core.Tensor;
 import dev.lathe.core.backend.AttentionSpec;
+import dev.lathe.core.backend.BackendChecks;
 import dev.lathe.core.backend.DropoutMask;
 
 /**
@@ -29,13 +26,10 @@ final class CudaAttention {
     }
 
     void forward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor documents, Tensor out, Tensor lse) {
-        check(s, q, k, v, keyMask, documents);
-        f32(out, lse);
-        writable(out);
-        if (out.numel() != (long) s.batch() * s.seqLen() * s.heads() * s.headDim()
-                || lse.numel() != (long) s.batch() * s.heads() * s.seqLen()) {
-            throw new IllegalArgumentException("attention outputs " + out + ", " + lse + " do not fit " + s);
-        }
+        onDevice(q, k, v, keyMask, documents, out, lse);
+        checkHeads(s);
+        BackendChecks.attention(s, q, k, v, keyMask, documents);
+        BackendChecks.attentionOutputs(s, out, lse);
         try (ScratchSet scratch = new ScratchSet(backend)) {
             Long docStart = docStarts(scratch, s, documents);
             backend.launch(CoreKernels.ATTENTION_FORWARD, ceilDiv(s.seqLen(), QUERY_ROWS), s.heads(), s.batch(),
@@ -47,13 +41,10 @@ final class CudaAttention {
 
     void backward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor documents, Tensor out,
                   Tensor lse, Tensor dout, Tensor dq, Tensor dk, Tensor dv) {
-        check(s, q, k, v, keyMask, documents);
-        f32(out, lse, dout, dq, dk, dv);
-        contiguous(out, lse, dout, dq, dk, dv);
-        sameShape(q, dq);
-        sameShape(k, dk);
-        sameShape(v, dv);
-        sameShape(out, dout);
+        onDevice(q, k, v, keyMask, documents, out, lse, dout, dq, dk, dv);
+        checkHeads(s);
+        BackendChecks.attention(s, q, k, v, keyMask, documents);
+        BackendChecks.attentionGradients(q, k, v, out, lse, dout, dq, dk, dv);
         int B = s.batch(), T = s.seqLen(), H = s.heads();
         long seed = s.dropoutSeed(), threshold = DropoutMask.threshold(s.dropout());
         float kept = DropoutMask.keptScale(s.dropout());
@@ -72,34 +63,10 @@ final class CudaAttention {
     }
 
     void decode(AttentionSpec s, int len, int maxLen, Tensor q, Tensor kCache, Tensor vCache, Tensor keyMask, Tensor out) {
-        f32(q, kCache, vCache, out);
-        contiguous(q, kCache, vCache);
-        writable(out);
+        onDevice(q, kCache, vCache, keyMask, out);
         checkHeads(s);
+        BackendChecks.attentionDecode(s, len, maxLen, q, kCache, vCache, keyMask, out);
         int B = s.batch(), Tq = s.seqLen();
-        if (Tq > len || len > maxLen) {
-            throw new IllegalArgumentException("decode attention needs Tq <= len <= maxLen, got " + Tq + ", " + len + ", " + maxLen);
-        }
-        if (q.numel() != (long) B * Tq * q.dim(-1)
-                || kCache.numel() != (long) B * maxLen * kCache.dim(-1)
-                || vCache.numel() != (long) B * maxLen * vCache.dim(-1)) {
-            throw new IllegalArgumentException("decode attention: q " + q + " is not [B, Tq, width] or caches " + kCache
-                    + ", " + vCache + " are not [B, " + maxLen + ", width] for " + s);
-        }
-        if (s.qCol() + s.heads() * s.headDim() > q.dim(-1)
-                || s.kCol() + s.kvHeads() * s.headDim() > kCache.dim(-1)
-                || s.vCol() + s.kvHeads() * s.headDim() > vCache.dim(-1)) {
-            throw new IllegalArgumentException("decode attention heads overrun their rows: " + s);
-        }
-        if (out.numel() != (long) B * Tq * s.heads() * s.headDim()) {
-            throw new IllegalArgumentException("decode attention output " + out + " does not fit " + s);
-        }
-        if (keyMask != null) {
-            ids(keyMask);
-            if (keyMask.numel() != (long) B * maxLen) {
-                throw new IllegalArgumentException("key mask " + keyMask + " is not [B, " + maxLen + "] for " + s);
-            }
-        }
         backend.launch(CoreKernels.ATTENTION_DECODE, s.heads(), yz(Tq, "query positions"), yz(B, "batch"), 32, 1, 1,
                 q, kCache, vCache, keyMask, out, Tq, len, maxLen, s.heads(), s.kvHeads(), s.headDim(), s.scale(),
                 q.dim(-1), s.qCol(), kCache.dim(-1), s.kCol(), vCache.dim(-1), s.vCol());
@@ -114,6 +81,7 @@ final class CudaAttention {
         return starts;
     }
 
+    /** What the kernels can hold and the grid can index; the rest is {@link BackendChecks}'. */
     private static void checkHeads(AttentionSpec s) {
         if (s.headDim() > MAX_HEAD_DIM) {
             throw new IllegalArgumentException("cuda attention supports head dim <= " + MAX_HEAD_DIM + ", got " + s.headDim());
@@ -123,28 +91,5 @@ final class CudaAttention {
         }
         yz(s.heads(), "heads");
         yz(s.batch(), "batch");
-    }
-
-    private static void check(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor documents) {
-        f32(q, k, v);
-        contiguous(q, k, v);
-        checkHeads(s);
-        long rows = (long) s.batch() * s.seqLen();
-        for (Tensor t : new Tensor[] {q, k, v}) {
-            if (t.numel() != rows * t.dim(-1)) throw new IllegalArgumentException("attention input " + t + " is not [B*T, width] for " + s);
-        }
-        if (s.qCol() + s.heads() * s.headDim() > q.dim(-1)
-                || s.kCol() + s.kvHeads() * s.headDim() > k.dim(-1)
-                || s.vCol() + s.kvHeads() * s.headDim() > v.dim(-1)) {
-            throw new IllegalArgumentException("attention heads overrun their rows: " + s);
-        }
-        if (keyMask != null) {
-            ids(keyMask);
-            if (keyMask.numel() != rows) throw new IllegalArgumentException("key mask " + keyMask + " is not [B, T] for " + s);
-        }
-        if (documents != null) {
-            ids(documents);
-            if (documents.numel() != rows) throw new IllegalArgumentException("documents " + documents + " are not [B, T] for " + s);
-        }
     }
 }

@@ -1,14 +1,12 @@
 package dev.lathe.core.cuda;
 
-import static dev.lathe.core.cuda.CudaChecks.contiguous;
-import static dev.lathe.core.cuda.CudaChecks.elementwise;
-import static dev.lathe.core.cuda.CudaChecks.f32;
-import static dev.lathe.core.cuda.CudaChecks.ids;
-import static dev.lathe.core.cuda.CudaChecks.rows;
-import static dev.lathe.core.cuda.CudaChecks.rowwise;
-import static dev.lathe.core.cuda.CudaChecks.sameShape;
-import static dev.lathe.core.cuda.CudaChecks.vector;
-import static dev.lathe.core.cuda.CudaChecks.writable;
+import static dev.lathe.core.backend.BackendChecks.elementwise;
+import static dev.lathe.core.backend.BackendChecks.f32;
+import static dev.lathe.core.backend.BackendChecks.rows;
+import static dev.lathe.core.backend.BackendChecks.rowwise;
+import static dev.lathe.core.backend.BackendChecks.sameShape;
+import static dev.lathe.core.backend.BackendChecks.writable;
+import static dev.lathe.core.cuda.CudaChecks.onDevice;
 import static dev.lathe.core.cuda.CudaGrid.BLOCK;
 import static dev.lathe.core.cuda.CudaGrid.ceilDiv;
 import static dev.lathe.core.cuda.CudaGrid.gridStride;
@@ -20,6 +18,7 @@ import dev.lathe.core.Tensor;
 import dev.lathe.core.backend.AdamWHyper;
 import dev.lathe.core.backend.AttentionSpec;
 import dev.lathe.core.backend.Backend;
+import dev.lathe.core.backend.BackendChecks;
 import dev.lathe.core.backend.BinaryOp;
 import dev.lathe.core.backend.DropoutMask;
 import dev.lathe.core.backend.UnaryOp;
@@ -34,7 +33,8 @@ import java.util.Locale;
  * The GPU backend: the core kernels (core/src/main/cuda, launch contract in KERNELS.md there) and cuBLAS GEMMs,
  * all queued on one stream of one device ({@link CudaContext}), memory from a caching allocator
  * ({@link CudaAllocator}). Calls return once their work is queued; a result read on the host (a copy to a CPU
- * tensor, {@link #sum}) waits for the stream. Argument checks are the CPU backend's.
+ * tensor, {@link #sum}) waits for the stream. Argument checks are the CPU backend's ({@link BackendChecks}), after
+ * {@link CudaChecks}' device ones.
  */
 public final class CudaBackend implements Backend {
     private static volatile CudaBackend instance;
@@ -164,7 +164,7 @@ public final class CudaBackend implements Backend {
             transfer(src, dst);
             return;
         }
-        CudaChecks.onDevice(src, dst);
+        onDevice(src, dst);
         if (n == 0) return;
         if (src.isTransposed()) {
             if (src.dtype().bytes() != 4 || dst.dtype() != src.dtype()) {
@@ -210,7 +210,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void fill(Tensor dst, float value) {
-        CudaChecks.onDevice(dst);
+        onDevice(dst);
         writable(dst);
         long n = dst.numel();
         switch (dst.dtype()) {
@@ -231,7 +231,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void zero(Tensor dst) {
-        CudaChecks.onDevice(dst);
+        onDevice(dst);
         writable(dst);
         long bytes = dst.numel() * dst.dtype().bytes();
         if (bytes == 0) return;
@@ -243,7 +243,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void matmul(Tensor a, Tensor b, Tensor c, float alpha, float beta) {
-        CudaChecks.onDevice(a, b, c);
+        onDevice(a, b, c);
         CudaGemm.matmul(ctx, a, b, c, alpha, beta);
     }
 
@@ -251,36 +251,35 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        f32(a, b, out);
-        contiguous(a, b);
-        sameShape(a, out);
-        writable(out);
-        if (b.numel() == 0 || a.numel() % b.numel() != 0) {
-            throw new IllegalArgumentException(op + ": cannot broadcast " + b + " over " + a);
-        }
+        onDevice(a, b, out);
+        BackendChecks.binary(op, a, b, out);
         launchElements(CoreKernels.BINARY, a.numel(), op.ordinal(), a, b, out, a.numel(), b.numel());
     }
 
     @Override
     public void unary(UnaryOp op, Tensor x, Tensor out) {
+        onDevice(x, out);
         elementwise(x, out);
         launchElements(CoreKernels.UNARY, x.numel(), op.ordinal(), x, out, x.numel());
     }
 
     @Override
     public void scale(Tensor x, float alpha, Tensor out) {
+        onDevice(x, out);
         elementwise(x, out);
         launchElements(CoreKernels.SCALE, x.numel(), x, alpha, out, x.numel());
     }
 
     @Override
     public void addScalar(Tensor x, float s, Tensor out) {
+        onDevice(x, out);
         elementwise(x, out);
         launchElements(CoreKernels.ADD_SCALAR, x.numel(), x, s, out, x.numel());
     }
 
     @Override
     public void dropout(Tensor x, float p, long seed, Tensor out) {
+        onDevice(x, out);
         elementwise(x, out);
         launchElements(CoreKernels.DROPOUT, x.numel(), x, out, x.numel(), seed, DropoutMask.threshold(p),
                 DropoutMask.keptScale(p));
@@ -288,6 +287,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void axpy(float alpha, Tensor x, Tensor y) {
+        onDevice(x, y);
         elementwise(x, y);
         launchElements(CoreKernels.AXPY, x.numel(), alpha, x, y, x.numel());
     }
@@ -304,6 +304,7 @@ public final class CudaBackend implements Backend {
 
     /** Per-block partial sums in double, one block adding them, the double copied back. */
     private double reduce(Tensor x, int squares) {
+        onDevice(x);
         f32(x);
         long n = x.numel();
         if (n == 0) return 0;
@@ -321,20 +322,18 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void sumRows(Tensor x, Tensor out) {
-        f32(x, out);
-        contiguous(x);
+        onDevice(x, out);
+        BackendChecks.sumRows(x, out);
         int c = Math.toIntExact(out.numel());
-        if (c == 0 || x.numel() % c != 0) throw new IllegalArgumentException("sumRows: " + x + " -> " + out);
         int rows = Math.toIntExact(x.numel() / c);
         launch(CoreKernels.SUM_ROWS, ceilDiv(c, 32), 1, 1, 32, 8, 1, x, out, rows, c);
     }
 
     @Override
     public void rowSum(Tensor x, Tensor out) {
-        f32(x, out);
-        contiguous(x);
+        onDevice(x, out);
+        BackendChecks.rowSum(x, out);
         int rows = Math.toIntExact(out.numel());
-        if (rows == 0 || x.numel() % rows != 0) throw new IllegalArgumentException("rowSum: " + x + " -> " + out);
         int c = Math.toIntExact(x.numel() / rows);
         launch(CoreKernels.ROW_SUM, ceilDiv(rows, 8), 1, 1, BLOCK, 1, 1, x, out, rows, c);
     }
@@ -343,30 +342,30 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void softmaxForward(Tensor x, Tensor out) {
+        onDevice(x, out);
         rowwise(x, out);
         launch(CoreKernels.SOFTMAX_FORWARD, rows(x), 1, 1, BLOCK, 1, 1, x, out, x.dim(-1));
     }
 
     @Override
     public void softmaxBackward(Tensor out, Tensor dout, Tensor dx) {
+        onDevice(out, dout, dx);
         rowwise(out, dout, dx);
         launch(CoreKernels.SOFTMAX_BACKWARD, rows(out), 1, 1, BLOCK, 1, 1, out, dout, dx, out.dim(-1));
     }
 
     @Override
     public void layerNormForward(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor out, Tensor mean, Tensor rstd) {
-        rowwise(x, out);
-        vector(x.dim(-1), gamma, beta);
-        vector(rows(x), mean, rstd);
+        onDevice(x, gamma, beta, out, mean, rstd);
+        BackendChecks.layerNorm(x, gamma, beta, out, mean, rstd);
         launch(CoreKernels.LAYERNORM_FORWARD, rows(x), 1, 1, BLOCK, 1, 1, x, gamma, beta, eps, out, mean, rstd, x.dim(-1));
     }
 
     @Override
     public void layerNormBackward(Tensor dout, Tensor x, Tensor gamma, Tensor mean, Tensor rstd,
                                   Tensor dx, Tensor dgamma, Tensor dbeta) {
-        rowwise(dout, x, dx);
-        vector(x.dim(-1), gamma, dgamma, dbeta);
-        vector(rows(x), mean, rstd);
+        onDevice(dout, x, gamma, mean, rstd, dx, dgamma, dbeta);
+        BackendChecks.layerNormBackward(dout, x, gamma, mean, rstd, dx, dgamma, dbeta);
         int rows = rows(x), c = x.dim(-1);
         launch(CoreKernels.LAYERNORM_BACKWARD_INPUT, rows, 1, 1, BLOCK, 1, 1, dout, x, gamma, mean, rstd, dx, c);
         launch(CoreKernels.LAYERNORM_BACKWARD_PARAMS, ceilDiv(c, 32), 1, 1, 32, 8, 1, dout, x, mean, rstd, dgamma, dbeta,
@@ -375,17 +374,15 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void rmsNormForward(Tensor x, Tensor weight, float eps, Tensor out, Tensor rstd) {
-        rowwise(x, out);
-        vector(x.dim(-1), weight);
-        vector(rows(x), rstd);
+        onDevice(x, weight, out, rstd);
+        BackendChecks.rmsNorm(x, weight, out, rstd);
         launch(CoreKernels.RMSNORM_FORWARD, rows(x), 1, 1, BLOCK, 1, 1, x, weight, eps, out, rstd, x.dim(-1));
     }
 
     @Override
     public void rmsNormBackward(Tensor dout, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight) {
-        rowwise(dout, x, dx);
-        vector(x.dim(-1), weight, dweight);
-        vector(rows(x), rstd);
+        onDevice(dout, x, weight, rstd, dx, dweight);
+        BackendChecks.rmsNormBackward(dout, x, weight, rstd, dx, dweight);
         int rows = rows(x), c = x.dim(-1);
         launch(CoreKernels.RMSNORM_BACKWARD_INPUT, rows, 1, 1, BLOCK, 1, 1, dout, x, weight, rstd, dx, c);
         launch(CoreKernels.RMSNORM_BACKWARD_WEIGHT, ceilDiv(c, 32), 1, 1, 32, 8, 1, dout, x, rstd, dweight, rows, c);
@@ -393,36 +390,37 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void geluForward(Tensor x, Tensor out) {
+        onDevice(x, out);
         rowwise(x, out);
         launchElements(CoreKernels.GELU_FORWARD, x.numel(), x, out, x.numel());
     }
 
     @Override
     public void geluBackward(Tensor x, Tensor dout, Tensor dx) {
+        onDevice(x, dout, dx);
         rowwise(x, dout, dx);
         launchElements(CoreKernels.GELU_BACKWARD, x.numel(), x, dout, dx, x.numel());
     }
 
     @Override
     public void siluForward(Tensor x, Tensor out) {
+        onDevice(x, out);
         rowwise(x, out);
         launchElements(CoreKernels.SILU_FORWARD, x.numel(), x, out, x.numel());
     }
 
     @Override
     public void siluBackward(Tensor x, Tensor dout, Tensor dx) {
+        onDevice(x, dout, dx);
         rowwise(x, dout, dx);
         launchElements(CoreKernels.SILU_BACKWARD, x.numel(), x, dout, dx, x.numel());
     }
 
     @Override
     public void rotary(Tensor x, Tensor cos, Tensor sin, boolean inverse, Tensor out) {
-        rowwise(x, out);
-        rowwise(cos, sin);
+        onDevice(x, cos, sin, out);
+        BackendChecks.rotary(x, cos, sin, out);
         int half = cos.dim(-1);
-        if (half == 0 || x.dim(-1) % (2 * half) != 0 || rows(cos) != rows(x)) {
-            throw new IllegalArgumentException("rotary: angles " + cos + " do not fit rows of heads in " + x);
-        }
         launch(CoreKernels.ROTARY, rows(x), 1, 1, 128, 1, 1, x, cos, sin, out, x.dim(-1) / (2 * half), half,
                 inverse ? -1f : 1f);
     }
@@ -431,23 +429,17 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void embeddingForward(Tensor ids, Tensor table, Tensor out) {
-        ids(ids);
-        f32(table, out);
+        onDevice(ids, table, out);
+        BackendChecks.embedding(ids, table, out);
         int n = Math.toIntExact(ids.numel()), c = table.dim(-1);
-        if (table.rank() != 2 || out.numel() != (long) n * c) {
-            throw new IllegalArgumentException("embedding: ids " + ids + ", table " + table + ", out " + out);
-        }
         launch(CoreKernels.EMBEDDING_FORWARD, n, 1, 1, 128, 1, 1, ids, table, out, c);
     }
 
     @Override
     public void embeddingBackward(Tensor ids, Tensor dout, Tensor dtable) {
-        ids(ids);
-        f32(dout, dtable);
+        onDevice(ids, dout, dtable);
+        BackendChecks.embeddingBackward(ids, dout, dtable);
         int n = Math.toIntExact(ids.numel()), c = dtable.dim(-1);
-        if (dtable.rank() != 2 || dout.numel() != (long) n * c) {
-            throw new IllegalArgumentException("embedding backward: ids " + ids + ", dout " + dout + ", dtable " + dtable);
-        }
         zero(dtable); // the kernel adds rows atomically
         launch(CoreKernels.EMBEDDING_BACKWARD, n, 1, 1, 128, 1, 1, ids, dout, dtable, c);
     }
@@ -472,11 +464,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void crossEntropyForward(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses, Tensor lse) {
-        ids(targets);
-        rowwise(logits);
+        onDevice(logits, targets, losses, lse);
+        BackendChecks.crossEntropy(logits, targets, losses, lse);
         int n = rows(logits);
-        if (targets.numel() != n) throw new IllegalArgumentException("cross-entropy: " + targets + " targets for " + logits);
-        vector(n, losses, lse);
         launch(CoreKernels.CROSS_ENTROPY_FORWARD, n, 1, 1, BLOCK, 1, 1, logits, targets, ignoreIndex, losses, lse,
                 logits.dim(-1));
     }
@@ -484,11 +474,9 @@ public final class CudaBackend implements Backend {
     @Override
     public void crossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor lse, Tensor dlosses,
                                      Tensor dlogits) {
-        ids(targets);
-        rowwise(logits, dlogits);
+        onDevice(logits, targets, lse, dlosses, dlogits);
+        BackendChecks.crossEntropyBackward(logits, targets, lse, dlosses, dlogits);
         int n = rows(logits);
-        if (targets.numel() != n) throw new IllegalArgumentException("cross-entropy: " + targets + " targets for " + logits);
-        vector(n, lse, dlosses);
         launch(CoreKernels.CROSS_ENTROPY_BACKWARD, n, 1, 1, BLOCK, 1, 1, logits, targets, ignoreIndex, lse, dlosses,
                 dlogits, logits.dim(-1));
     }
@@ -539,12 +527,8 @@ public final class CudaBackend implements Backend {
     }
 
     private static void checkAdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWHyper h) {
-        f32(param, grad, m, v);
-        contiguous(param, grad, m, v);
-        sameShape(param, grad);
-        sameShape(param, m);
-        sameShape(param, v);
-        if (h.step() < 1) throw new IllegalArgumentException("step is 1-based, got " + h.step());
+        onDevice(param, grad, m, v);
+        BackendChecks.adamw(param, grad, m, v, h);
     }
 
     /** The step's constants in double, as CpuAdamW (and PyTorch with Python floats) computes them. */

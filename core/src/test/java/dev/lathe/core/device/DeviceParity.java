@@ -17,10 +17,18 @@ public final class DeviceParity {
     /** Runs {@code body} with a fresh emulated device installed (the previous backend restored after) and checks it freed every byte it allocated. */
     public static <T> T onEmulatedDevice(Supplier<T> body) {
         EmulatedDeviceBackend device = new EmulatedDeviceBackend();
-        Backend previous = Backends.install(device);
+        return onDevice(device, device, body);
+    }
+
+    /**
+     * Runs {@code body} with {@code backend} behind {@link Device#CUDA} (the previous backend restored after) and
+     * checks that {@code memory}, the emulated device whose memory it allocates, freed every byte.
+     */
+    public static <T> T onDevice(Backend backend, EmulatedDeviceBackend memory, Supplier<T> body) {
+        Backend previous = Backends.install(backend);
         try {
             T result = body.get();
-            assertEquals(0, device.liveBytes(), "device bytes left allocated");
+            assertEquals(0, memory.liveBytes(), "device bytes left allocated");
             return result;
         } finally {
             Backends.install(previous);

@@ -1,6 +1,7 @@
 package dev.lathe.core.ops;
 
 import static dev.lathe.core.device.DeviceParity.assertSameBits;
+import static dev.lathe.core.device.DeviceParity.onDevice;
 import static dev.lathe.core.device.DeviceParity.onEmulatedDevice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -174,14 +175,7 @@ class AutocastTest {
                         throw e.getCause();
                     }
                 });
-        Backend previous = Backends.install(device);
-        try {
-            T result = body.get();
-            assertEquals(0, inner.liveBytes(), "device bytes left allocated");
-            return result;
-        } finally {
-            Backends.install(previous);
-        }
+        return onDevice(device, inner, body);
     }
 
     /** An F32 copy of a BF16 device tensor (a transposed view stays one). */

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 /**
  * MPI_COMM_WORLD of an {@code mpirun} launch. Every MPI call runs on one communication thread (which also
@@ -30,14 +31,9 @@ final class MpiWorld implements World {
 
     MpiWorld(PrintStream err) {
         this.mpi = Mpi.load();
-        int provided = call(() -> mpi.initThread(Mpi.THREAD_FUNNELED));
-        if (provided < Mpi.THREAD_FUNNELED) throw new IllegalStateException("MPI provides thread level " + provided + ", Lathe needs FUNNELED");
+        MpiStart.start(mpi, Mpi.THREAD_FUNNELED, this::call);
         this.rank = call(mpi::rank);
         this.size = call(mpi::size);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> call(() -> {
-            if (!mpi.isFinalized()) mpi.finish();
-            return null;
-        })));
         if (rank == 0) err.println("distributed: " + size + " ranks over " + mpi.describe());
     }
 
@@ -111,8 +107,8 @@ final class MpiWorld implements World {
         mpi.abort(1);
     }
 
-    private <T> T call(java.util.concurrent.Callable<T> task) {
-        Future<T> f = comm.submit(task);
+    private <T> T call(Supplier<T> task) {
+        Future<T> f = comm.submit(task::get);
         try {
             return f.get();
         } catch (ExecutionException e) {

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * GPU ranks over one NCCL communicator, built from rank 0's unique id (sent by the {@link Rendezvous} of a
@@ -68,12 +69,8 @@ final class NcclWorld implements World {
     static NcclWorld overMpi(PrintStream err) {
         Mpi mpi = Mpi.load();
         // SERIALIZED: MPI_Abort may come from a failing thread and MPI_Finalize from the shutdown hook.
-        int provided = mpi.initThread(Mpi.THREAD_SERIALIZED);
-        if (provided < Mpi.THREAD_SERIALIZED) throw new IllegalStateException("MPI provides thread level " + provided + ", Lathe needs SERIALIZED");
+        MpiStart.start(mpi, Mpi.THREAD_SERIALIZED, Supplier::get);
         int rank = mpi.rank(), size = mpi.size();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (!mpi.isFinalized()) mpi.finish();
-        }));
         Nccl nccl = Nccl.get();
         byte[] id;
         try (Arena a = Arena.ofConfined()) {
