@@ -28,7 +28,9 @@ notes=()
 say "device: $device"
 
 jflags=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector)
-tests="$(timeout 120 "$java" "${jflags[@]}" -cp '.device/lib/*' dev.lathe.bindings.cuda.GpuTestMain 2>>"$log" | tail -1)"
+# Test fixtures are read from the modules' tracked src/test/resources folders.
+cp=".device/lathe.jar:.device/lib/*"; for m in native-bindings core kernels models train; do cp+=":$m/src/test/resources"; done
+tests="$(timeout 120 "$java" "${jflags[@]}" -cp "$cp" dev.lathe.bindings.cuda.GpuTestMain 2>>"$log" | tail -1)"
 passed="$(sed -n 's/.*"passed":\([0-9]*\).*/\1/p' <<<"$tests")"; failed="$(sed -n 's/.*"failed":\([0-9]*\).*/\1/p' <<<"$tests")"
 skipped="$(sed -n 's/.*"skipped":\([0-9]*\).*/\1/p' <<<"$tests")"
 [[ -z "$passed" ]] && { passed=0; failed=0; notes+=("the gpu test run did not finish (see device-check.log)"); }

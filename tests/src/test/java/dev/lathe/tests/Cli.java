@@ -12,7 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Runs the CLI in-process and captures what it prints; copies test resources to files the CLI can read. */
+/**
+ * Runs the CLI in-process and captures what it prints; copies test resources (this module's and, through its
+ * test-jar, the models module's fixtures) to files the CLI can read.
+ */
 final class Cli {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -38,6 +41,12 @@ final class Cli {
         int code = Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The gpt2-tiny policy with GPT-2's tokenizer files (the models module's test resources), copied into {@code dir}. */
+    static Path gpt2TinyPolicy(Path dir) throws IOException {
+        copyResources("gpt2-tiny/policy", dir, "config.json", "model.safetensors");
+        return copyResources("gpt2", dir, "vocab.json", "merges.txt");
     }
 
     /** Copies classpath resources {@code folder/name} into {@code dir}. */

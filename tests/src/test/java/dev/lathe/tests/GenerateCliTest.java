@@ -20,8 +20,7 @@ class GenerateCliTest {
 
     @BeforeAll
     static void copyTheFixture() throws IOException {
-        model = Cli.copyResources("gpt2-tiny/policy", dir.resolve("policy"),
-                "config.json", "model.safetensors", "vocab.json", "merges.txt");
+        model = Cli.gpt2TinyPolicy(dir.resolve("policy"));
     }
 
     private static List<JsonNode> generate(String... extra) {

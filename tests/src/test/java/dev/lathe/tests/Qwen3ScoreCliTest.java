@@ -19,26 +19,24 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code <|im_end|>}) against PyTorch's float64 log-probs of sft.jsonl; the fixture is the models module's.
  */
 class Qwen3ScoreCliTest {
-    private static final Path RESOURCES = Path.of("..", "models", "src", "test", "resources");
-
     @TempDir
     static Path model;
+    @TempDir
+    static Path dataDir;
 
     @BeforeAll
     static void modelDir() throws IOException {
-        Path policy = RESOURCES.resolve("qwen3-tiny/policy"), tok = RESOURCES.resolve("qwen3-tokenizer");
-        Files.copy(policy.resolve("config.json"), model.resolve("config.json"));
-        Files.copy(policy.resolve("model.safetensors"), model.resolve("model.safetensors"));
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(tok.resolve("tokenizer.json.gz")))) {
+        Cli.copyResources("qwen3-tiny/policy", model, "config.json", "model.safetensors");
+        try (InputStream in = new GZIPInputStream(Cli.class.getResourceAsStream("/qwen3-tokenizer/tokenizer.json.gz"))) {
             Files.copy(in, model.resolve("tokenizer.json"));
         }
-        Files.copy(tok.resolve("tokenizer_config.json"), model.resolve("tokenizer_config.json"));
+        Cli.copyResources("qwen3-tokenizer", model, "tokenizer_config.json");
     }
 
     @Test
     void logProbsMatchTheReferenceWhateverTheBatchSize() throws IOException {
-        JsonNode expected = Cli.JSON.readTree(RESOURCES.resolve("qwen3-tiny/expected.json").toFile()).get("score");
-        Path data = RESOURCES.resolve("qwen3-tiny/sft.jsonl");
+        JsonNode expected = Cli.resourceJson("/qwen3-tiny/expected.json").get("score");
+        Path data = Cli.copyResources("qwen3-tiny", dataDir, "sft.jsonl").resolve("sft.jsonl");
         for (String batch : new String[] {"1", "5"}) {
             Cli.Result r = Cli.run("score", "--model", model.toString(), "--data", data.toString(), "--batch-size", batch);
             assertEquals(0, r.code(), r.err());

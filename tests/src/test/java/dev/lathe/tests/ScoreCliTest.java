@@ -21,8 +21,7 @@ class ScoreCliTest {
 
     @BeforeAll
     static void copyTheFixture() throws IOException {
-        model = Cli.copyResources("gpt2-tiny/policy", dir.resolve("policy"),
-                "config.json", "model.safetensors", "vocab.json", "merges.txt");
+        model = Cli.gpt2TinyPolicy(dir.resolve("policy"));
         data = Cli.copyResources("gpt2-tiny", dir, "sft.jsonl").resolve("sft.jsonl");
     }
 

@@ -54,7 +54,8 @@ public final class Qwen3Files {
             }
             Files.copy(src.resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"),
                     StandardCopyOption.COPY_ATTRIBUTES);
-            for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", ""}) {
+            // deleteOnExit runs in reverse order of registration: the folder first here, so it goes last, empty.
+            for (String f : new String[] {"", "tokenizer.json", "tokenizer_config.json"}) {
                 dir.resolve(f).toFile().deleteOnExit();
             }
             return dir;

@@ -40,9 +40,9 @@ class DpoCommandTest {
 
     @BeforeAll
     static void copyTheFixture() throws IOException {
-        policy = copy(dir.resolve("policy"), "policy/config.json", "policy/model.safetensors", "vocab.json", "merges.txt");
-        ref = copy(dir.resolve("ref"), "ref/config.json", "ref/model.safetensors");
-        data = copy(dir, "prefs.jsonl").resolve("prefs.jsonl");
+        policy = TrainFixture.modelDir(dir, "policy");
+        ref = TrainFixture.copy("gpt2-tiny/ref", dir.resolve("ref"), "config.json", "model.safetensors");
+        data = TrainFixture.dataFile(dir, "prefs.jsonl");
         try (InputStream in = DpoCommandTest.class.getResourceAsStream("/dpo/expected.json")) {
             expected = TrainFixture.JSON.readTree(in).get("dpo");
         }
@@ -163,17 +163,5 @@ class DpoCommandTest {
 
     private static void assertClose(double want, double got, double rel, String what) {
         assertTrue(TrainFixture.close(want, got, rel), what + ": got " + got + ", want " + want);
-    }
-
-    /** Resources under /dpo/ copied into {@code target} by their file names. */
-    private static Path copy(Path target, String... resources) throws IOException {
-        Files.createDirectories(target);
-        for (String name : resources) {
-            try (InputStream in = DpoCommandTest.class.getResourceAsStream("/dpo/" + name)) {
-                if (in == null) throw new IOException("missing test resource /dpo/" + name);
-                Files.copy(in, target.resolve(Path.of(name).getFileName().toString()));
-            }
-        }
-        return target;
     }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -13,30 +14,38 @@ import java.util.zip.GZIPInputStream;
  * and tokenizer_config.json (the chat template, eos {@code <|im_end|>}).
  */
 final class Qwen3TrainFixture {
-    static final Path RESOURCES = Path.of("..", "models", "src", "test", "resources");
-
     private Qwen3TrainFixture() {}
 
     /** {@code qwen3-tiny/<name>} (policy or ref) with the tokenizer files, as {@code root/<name>}. */
     static Path modelDir(Path root, String name) throws IOException {
-        Path dir = Files.createDirectories(root.resolve(name));
-        Path model = RESOURCES.resolve("qwen3-tiny").resolve(name), tok = RESOURCES.resolve("qwen3-tokenizer");
-        Files.copy(model.resolve("config.json"), dir.resolve("config.json"));
-        Files.copy(model.resolve("model.safetensors"), dir.resolve("model.safetensors"));
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(tok.resolve("tokenizer.json.gz")))) {
-            Files.copy(in, dir.resolve("tokenizer.json"));
-        }
-        Files.copy(tok.resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
-        return dir;
+        return tokenizerFiles(TrainFixture.copy("qwen3-tiny/" + name, root.resolve(name), "config.json", "model.safetensors"));
     }
 
-    /** {@code qwen3-tiny/<name>} (sft.jsonl, prefs.jsonl). */
-    static Path dataFile(String name) {
-        return RESOURCES.resolve("qwen3-tiny").resolve(name);
+    /** Qwen3's tokenizer.json (stored gzipped in the resources) and tokenizer_config.json, copied into {@code dir}. */
+    static Path tokenizerFiles(Path dir) throws IOException {
+        String gz = "/qwen3-tokenizer/tokenizer.json.gz";
+        try (InputStream in = new GZIPInputStream(Objects.requireNonNull(
+                Qwen3TrainFixture.class.getResourceAsStream(gz), "missing test resource " + gz))) {
+            Files.copy(in, dir.resolve("tokenizer.json"));
+        }
+        return TrainFixture.copy("qwen3-tokenizer", dir, "tokenizer_config.json");
+    }
+
+    /** {@code qwen3-tiny/<name>} (sft.jsonl, prefs.jsonl, chat.jsonl), copied into the shared fixture folder. */
+    static Path dataFile(String name) throws IOException {
+        return TrainFixture.copy("qwen3-tiny", TrainFixture.sharedDir().resolve("qwen3-tiny"), name).resolve(name);
+    }
+
+    /** {@code qwen3-tiny/<name>} parsed as JSON: expected.json (logits, score, sft, dpo_sigmoid), expected-chat.json. */
+    static JsonNode json(String name) throws IOException {
+        try (InputStream in = Qwen3TrainFixture.class.getResourceAsStream("/qwen3-tiny/" + name)) {
+            if (in == null) throw new IOException("missing test resource /qwen3-tiny/" + name);
+            return TrainFixture.JSON.readTree(in);
+        }
     }
 
     /** The fixture's expected.json: logits, score, sft, dpo_sigmoid. */
     static JsonNode expected() throws IOException {
-        return TrainFixture.JSON.readTree(RESOURCES.resolve("qwen3-tiny/expected.json").toFile());
+        return json("expected.json");
     }
 }

@@ -10,11 +10,8 @@ import dev.lathe.train.data.ChatTokenizer;
 import dev.lathe.train.data.SftData;
 import dev.lathe.train.data.SftExample;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TokenizeChatCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path RESOURCES = Path.of("..", "models", "src", "test", "resources");
 
     @TempDir
     static Path model;
@@ -34,12 +30,8 @@ class TokenizeChatCommandTest {
 
     @BeforeAll
     static void modelDir() throws IOException {
-        Path tok = RESOURCES.resolve("qwen3-tokenizer");
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(tok.resolve("tokenizer.json.gz")))) {
-            Files.copy(in, model.resolve("tokenizer.json"));
-        }
-        Files.copy(tok.resolve("tokenizer_config.json"), model.resolve("tokenizer_config.json"));
-        expected = JSON.readTree(RESOURCES.resolve("qwen3-tiny/expected-chat.json").toFile());
+        Qwen3TrainFixture.tokenizerFiles(model);
+        expected = Qwen3TrainFixture.json("expected-chat.json");
     }
 
     private static int[] ints(JsonNode a) {
@@ -51,7 +43,7 @@ class TokenizeChatCommandTest {
     @Test
     void tokenizePrintsTheTextIdsAndAssistantMaskOfEveryChatRow() throws IOException {
         TrainFixture.Result r = TrainFixture.run("tokenize", "--model", model.toString(), "--data",
-                RESOURCES.resolve("qwen3-tiny/chat.jsonl").toString());
+                Qwen3TrainFixture.dataFile("chat.jsonl").toString());
         assertEquals(0, r.code(), r.err());
         List<String> lines = r.out().lines().toList();
         JsonNode chat = expected.get("chat");
@@ -68,7 +60,7 @@ class TokenizeChatCommandTest {
     void sftTrainsOnTheAssistantTokensOfTheModelsTemplateWithItsEos() throws IOException {
         ByteLevelBpeTokenizer tok = ByteLevelBpeTokenizer.fromDirectory(model);
         assertEquals(expected.get("eos_token_id").asInt(), tok.eosTokenId());
-        List<SftExample> rows = SftData.load(RESOURCES.resolve("qwen3-tiny/chat.jsonl"), tok, 512).rows();
+        List<SftExample> rows = SftData.load(Qwen3TrainFixture.dataFile("chat.jsonl"), tok, 512).rows();
         JsonNode chat = expected.get("chat");
         assertEquals(chat.size(), rows.size());
         for (int i = 0; i < rows.size(); i++) {

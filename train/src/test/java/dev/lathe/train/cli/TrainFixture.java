@@ -10,14 +10,18 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The gpt2-tiny fixture (PyTorch float64 references) as files the CLI can read, and an in-process CLI runner.
- * The policy and reward-model folders share one copy of GPT-2's tokenizer files in the resources.
+ * The checkpoints, data files and GPT-2's tokenizer files are the models module's test resources (its test-jar on
+ * the classpath, so they are read as classpath resources and copied out); expected.json is this module's.
  */
 public final class TrainFixture {
     public static final ObjectMapper JSON = new ObjectMapper();
+    private static Path shared;
 
     private TrainFixture() {}
 
@@ -32,11 +36,11 @@ public final class TrainFixture {
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    /** {@code gpt2-tiny/<name>} (policy or rm) with the tokenizer files, copied into {@code root/<name>}. */
+    /** {@code gpt2-tiny/<name>} (policy, ref or rm) with GPT-2's tokenizer files, copied into {@code root/<name>}. */
     public static Path modelDir(Path root, String name) throws IOException {
         Path dir = root.resolve(name);
         copy("gpt2-tiny/" + name, dir, "config.json", "model.safetensors");
-        copy("gpt2-tiny/tokenizer", dir, "vocab.json", "merges.txt");
+        copy("gpt2", dir, "vocab.json", "merges.txt");
         return dir;
     }
 
@@ -69,7 +73,8 @@ public final class TrainFixture {
         return Math.abs(got - want) <= rel * Math.max(Math.abs(want), 0.1);
     }
 
-    private static void copy(String folder, Path dir, String... names) throws IOException {
+    /** Classpath resources {@code folder/<name>} copied into {@code dir} (files already there are kept). */
+    public static Path copy(String folder, Path dir, String... names) throws IOException {
         Files.createDirectories(dir);
         for (String name : names) {
             if (Files.exists(dir.resolve(name))) continue;
@@ -77,6 +82,28 @@ public final class TrainFixture {
                 if (in == null) throw new IOException("missing test resource /" + folder + "/" + name);
                 Files.copy(in, dir.resolve(name));
             }
+        }
+        return dir;
+    }
+
+    /**
+     * A temporary folder for fixture files that test classes share (models and tokenizers loaded once per run),
+     * deleted when the JVM exits.
+     */
+    public static synchronized Path sharedDir() throws IOException {
+        if (shared == null) {
+            Path dir = Files.createTempDirectory("lathe-fixture");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+            shared = dir;
+        }
+        return shared;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            System.err.println("could not delete " + dir + ": " + e);
         }
     }
 }

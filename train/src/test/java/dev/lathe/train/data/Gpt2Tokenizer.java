@@ -1,10 +1,11 @@
 package dev.lathe.train.data;
 
 import dev.lathe.models.tokenizer.ByteLevelBpeTokenizer;
-import java.net.URISyntaxException;
-import java.nio.file.Path;
+import dev.lathe.train.cli.TrainFixture;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
-/** GPT-2's tokenizer from the test resources (gpt2-tiny/tokenizer: vocab.json + merges.txt), loaded once. */
+/** GPT-2's tokenizer from the test resources (gpt2/: vocab.json + merges.txt), loaded once. */
 final class Gpt2Tokenizer {
     private static ByteLevelBpeTokenizer tokenizer;
 
@@ -14,9 +15,9 @@ final class Gpt2Tokenizer {
         if (tokenizer == null) {
             try {
                 tokenizer = ByteLevelBpeTokenizer.fromDirectory(
-                        Path.of(Gpt2Tokenizer.class.getResource("/gpt2-tiny/tokenizer").toURI()));
-            } catch (URISyntaxException e) {
-                throw new IllegalStateException(e);
+                        TrainFixture.copy("gpt2", TrainFixture.sharedDir().resolve("gpt2"), "vocab.json", "merges.txt"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
         return tokenizer;
