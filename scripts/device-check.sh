@@ -10,7 +10,9 @@ OUT="${OUT:-$PWD/.device/out}"; mkdir -p "$OUT"
 log="$OUT/device-check.log"; : >"$log"
 say() { echo "[device-check] $*" | tee -a "$log" >&2; }
 java=.device/java/bin/java
-[[ -x "$java" ]] || { say "no .device/java: run scripts/device-bundle.sh first"; exit 1; }
+# device-bundle.sh ships the runtime, jars and test classes as one archive: unpack it beside itself.
+if [[ ! -x "$java" && -f .device/bundle.tar.xz ]]; then xz -dc .device/bundle.tar.xz | tar -C .device -xf -; fi
+[[ -x "$java" ]] || { say "no .device/bundle.tar.xz: run scripts/device-bundle.sh first"; exit 1; }
 py="$(command -v python3 || true)"
 
 # cuBLAS, cuDNN and NVRTC come with PyTorch's wheels (nvidia/*/lib in site-packages); their sub-libraries are
