@@ -56,6 +56,13 @@ public final class DpoTask implements TrainingTask {
     }
 
     @Override
+    public boolean train(boolean on) {
+        boolean was = policy.isTraining();
+        policy.train(on);
+        return was;
+    }
+
+    @Override
     public double evaluate(int[] rows, double normaliser, StepMetrics metrics) {
         List<PreferenceExample> batch = batch(rows);
         return addMetrics(objective.evaluate(batch, reference.of(rows, batch), (int) Math.round(normaliser)), metrics);

@@ -53,6 +53,13 @@ public final class RewardTask implements TrainingTask {
     }
 
     @Override
+    public boolean train(boolean on) {
+        boolean was = model.isTraining();
+        model.train(on);
+        return was;
+    }
+
+    @Override
     public double evaluate(int[] rows, double normaliser, StepMetrics metrics) {
         return score(rows, normaliser, metrics, false).loss();
     }

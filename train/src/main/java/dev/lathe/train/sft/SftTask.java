@@ -106,6 +106,13 @@ public final class SftTask implements TrainingTask {
 
     /** Σ −log p over the rows' counted tokens / normaliser, from the forward log-probs alone. */
     @Override
+    public boolean train(boolean on) {
+        boolean was = model.isTraining();
+        model.train(on);
+        return was;
+    }
+
+    @Override
     public double evaluate(int[] batchRows, double normaliser, StepMetrics metrics) {
         Inputs in = inputs(batchRows);
         float[] logp = FusedLinearLogProbs.forward(hidden(in), model.lmHeadWeight(),

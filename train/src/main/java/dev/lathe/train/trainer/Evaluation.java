@@ -32,12 +32,17 @@ public record Evaluation(TrainingTask task, int batchSize, int everySteps) {
         for (int i = 0; i < n; i++) normaliser += task.normaliserShare(i);
         StepMetrics own = new StepMetrics();
         double loss = 0;
-        for (int from = 0; from < n; from += batchSize) {
-            int[] batch = new int[Math.min(n, from + batchSize) - from];
-            for (int i = 0; i < batch.length; i++) batch[i] = from + i;
-            try (var s = Scope.open(); var noGrad = GradMode.off()) {
-                loss += task.evaluate(batch, normaliser, own);
+        boolean wasTraining = task.train(false); // no dropout while evaluating, as Hugging Face's Trainer
+        try {
+            for (int from = 0; from < n; from += batchSize) {
+                int[] batch = new int[Math.min(n, from + batchSize) - from];
+                for (int i = 0; i < batch.length; i++) batch[i] = from + i;
+                try (var s = Scope.open(); var noGrad = GradMode.off()) {
+                    loss += task.evaluate(batch, normaliser, own);
+                }
             }
+        } finally {
+            task.train(wasTraining);
         }
         Map<String, Number> metrics = new LinkedHashMap<>();
         metrics.put("eval_loss", loss);

@@ -39,6 +39,14 @@ public interface TrainingTask {
      * The same loss part and metrics as {@link #accumulate} without touching gradients (evaluation). Runs with
      * autograd off, inside a scope the caller opens and closes around it. Tasks without an evaluation say so.
      */
+    /**
+     * Switches the trained model between training and evaluation mode (dropout on or off), PyTorch's
+     * {@code model.train(on)}, and returns the mode it was in. Tasks whose model has no dropout need not override.
+     */
+    default boolean train(boolean on) {
+        return on;
+    }
+
     default double evaluate(int[] examples, double normaliser, StepMetrics metrics) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no evaluation");
     }

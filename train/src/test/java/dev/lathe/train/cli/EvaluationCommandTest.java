@@ -72,6 +72,30 @@ class EvaluationCommandTest {
         assertTrue(Files.readString(dir.resolve("sft/report.html")).contains("eval_loss"), "report draws eval curves");
     }
 
+    /**
+     * Evaluation runs the model in eval mode: with --dropout 0.5 and lr 0 the eval loss equals the eval loss of the
+     * same run without dropout (bit for bit), while the training loss differs (dropout active there), and the
+     * training after an evaluation is back in training mode (step 2's loss also differs from the dropout-free run).
+     */
+    @Test
+    void evaluationSwitchesDropoutOff() throws IOException {
+        for (String p : new String[] {"0", "0.5"}) {
+            run("sft", policy, sftData, "sft-dropout-" + p, "--steps", "2", "--lr", "0", "--batch-size", "6",
+                    "--save-steps", "1", "--eval-data", sftData.toString(), "--dropout", p);
+        }
+        List<JsonNode> plain = evalLines("sft-dropout-0"), dropped = evalLines("sft-dropout-0.5");
+        for (int i = 0; i < plain.size(); i++) {
+            assertEquals(plain.get(i).get("eval_loss").asDouble(), dropped.get(i).get("eval_loss").asDouble(), 0.0,
+                    "eval at step " + plain.get(i).get("step"));
+        }
+        List<JsonNode> plainTrain = TrainFixture.metrics(dir.resolve("sft-dropout-0"));
+        List<JsonNode> droppedTrain = TrainFixture.metrics(dir.resolve("sft-dropout-0.5"));
+        for (int step = 0; step < 2; step++) {
+            assertFalse(plainTrain.get(step).get("loss").asDouble() == droppedTrain.get(step).get("loss").asDouble(),
+                    "training loss at step " + (step + 1) + " runs with dropout");
+        }
+    }
+
     @Test
     void dpoEvalMetricsUseTrlNames() throws IOException {
         run("dpo", policy, prefs, "dpo", "--steps", "2", "--lr", "0", "--batch-size", "6", "--save-steps", "1",
