@@ -2,6 +2,7 @@ package dev.lathe.train.trainer;
 
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
+import dev.lathe.core.nn.DropoutKeys;
 import dev.lathe.core.optim.AdamW;
 import dev.lathe.core.optim.GradClip;
 import dev.lathe.core.optim.LrSchedule;
@@ -113,6 +114,7 @@ public final class OnlineTrainer {
             try (MetricsLog log = leader ? new MetricsLog(config.out().resolve(Trainer.METRICS), out, done) : null) {
                 for (long step = done + 1; step <= total; step++) {
                     long begin = System.nanoTime();
+                    DropoutKeys.startStep(step); // masks keyed by step: a resumed run draws the same ones
                     double lr = config.lr() * schedule.factor(step - 1);
                     optimizer.setLr((float) lr);
                     params.forEach(Tensor::zeroGrad);

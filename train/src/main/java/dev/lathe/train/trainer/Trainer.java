@@ -2,6 +2,7 @@ package dev.lathe.train.trainer;
 
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
+import dev.lathe.core.nn.DropoutKeys;
 import dev.lathe.core.optim.AdamW;
 import dev.lathe.core.optim.GradClip;
 import dev.lathe.core.optim.LrSchedule;
@@ -126,6 +127,7 @@ public final class Trainer {
                 long loopStart = System.nanoTime();
                 for (long step = done + 1; step <= total; step++) {
                     long begin = System.nanoTime();
+                    DropoutKeys.startStep(step); // masks keyed by step: a resumed run draws the same ones
                     List<int[]> micro = new ArrayList<>();
                     double normaliser = 0;
                     for (int m = 0; m < config.gradAccum(); m++) {

@@ -58,9 +58,10 @@ class ResumeCommandTest {
         }).toList();
     }
 
-    private void assertResumesExactly(String command, Path model, Path data, String name) throws IOException {
-        run(command, model, data, name);
-        run(command, model, data, name + "-again");
+    private void assertResumesExactly(String command, Path model, Path data, String name, String... extra)
+            throws IOException {
+        run(command, model, data, name, extra);
+        run(command, model, data, name + "-again", extra);
         List<String> full = metrics(name);
         assertEquals(6, full.size());
         assertEquals(full, metrics(name + "-again"), "two fresh runs with one seed");
@@ -75,7 +76,9 @@ class ResumeCommandTest {
         assertEquals(3, state.get("optimizer").get("step_count").asInt());
         assertEquals(3, state.get("sampler").get("batches_served").asInt());
 
-        TrainFixture.Result r = run(command, model, data, name + "-resumed", "--resume", checkpoint.toString());
+        List<String> resume = new ArrayList<>(List.of(extra));
+        resume.addAll(List.of("--resume", checkpoint.toString()));
+        TrainFixture.Result r = run(command, model, data, name + "-resumed", resume.toArray(String[]::new));
         assertTrue(r.err().contains("resumed from " + checkpoint + " at step 3"), r.err());
         assertEquals(full.subList(3, 6), metrics(name + "-resumed"), "steps 4-6 after resuming at 3");
         assertEquals(r.out().strip().lines().count(), 3, "stdout has the resumed steps");
@@ -84,6 +87,12 @@ class ResumeCommandTest {
     @Test
     void sftResumesExactly() throws IOException {
         assertResumesExactly("sft", policy, sftData, "sft");
+    }
+
+    /** Dropout masks are keyed by the optimizer step, so a resumed run draws the masks the whole run drew. */
+    @Test
+    void sftWithDropoutResumesExactly() throws IOException {
+        assertResumesExactly("sft", policy, sftData, "sft-dropout", "--dropout", "0.2");
     }
 
     @Test
