@@ -140,14 +140,6 @@ final class DeviceMath {
         return out;
     }
 
-    /** A host-built float32 matrix copied to {@code device}. */
-    static Tensor upload(Device device, float[] values, int... shape) {
-        Tensor host = Tensor.of(values, shape);
-        Tensor out = host.to(device);
-        host.close();
-        return out;
-    }
-
     /**
      * {@code grad} times the upstream gradient {@code g} of a scalar output (one element, on any device), as a
      * new tensor; {@code grad} itself for a host 1, the usual seed of a backward pass.

@@ -61,7 +61,7 @@ final class DevicePpoLoss {
         double pgLoss = sums[0] / count, vfLoss = 0.5 * sums[1] / count;
         var stats = new PpoLoss.Stats(pgLoss, vfLoss, sums[2] / count, sums[3] / count, 0.5 * sums[4] / count,
                 sums[5] / count, entropySum / count);
-        Tensor loss = DeviceMath.upload(device, new float[] {(float) (pgLoss + config.vfCoef() * vfLoss)});
+        Tensor loss = Tensor.of(new float[] {(float) (pgLoss + config.vfCoef() * vfLoss)}).moveTo(device);
         Node.record(loss, "ppoLoss", (g, needs) -> {
             Tensor dLogp = DeviceMath.empty(device, shape), dVpred = DeviceMath.empty(device, shape);
             if (gpu) {

@@ -177,8 +177,8 @@ public final class DpoLoss {
         } else {
             float[] rows = new float[b];
             for (int i = 0; i < b; i++) rows[i] = (float) dh[i];
-            loss = DeviceMath.upload(device, new float[] {(float) (total / normaliser)});
-            dhRows = DeviceMath.upload(device, rows, b);
+            loss = Tensor.of(new float[] {(float) (total / normaliser)}).moveTo(device);
+            dhRows = Tensor.of(rows, b).moveTo(device);
         }
         int[] shapeC = policyChosen.shape(), shapeR = policyRejected.shape();
         Node.record(loss, "dpoLoss", (g, needs) -> {

@@ -79,8 +79,8 @@ public final class Gae {
             }
             Tensor rm = DeviceMath.mul(r, m), vm = DeviceMath.mul(v, m);
             var be = DeviceMath.backend(adv);
-            be.matmul(rm, DeviceMath.upload(device, k, t, t), adv, 1f, 0f);
-            be.matmul(vm, DeviceMath.upload(device, w, t, t), adv, 1f, 1f);
+            be.matmul(rm, Tensor.of(k, t, t).moveTo(device), adv, 1f, 0f);
+            be.matmul(vm, Tensor.of(w, t, t).moveTo(device), adv, 1f, 1f);
             be.binary(BinaryOp.ADD, adv, vm, ret);
         }
         return new Result(adv, ret);

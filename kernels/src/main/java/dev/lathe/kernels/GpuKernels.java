@@ -3,8 +3,6 @@ package dev.lathe.kernels;
 import dev.lathe.core.DType;
 import dev.lathe.core.Device;
 import dev.lathe.core.Tensor;
-import dev.lathe.core.backend.Backends;
-import dev.lathe.core.backend.EmulatedDeviceBackend;
 import dev.lathe.core.cuda.CudaLaunch;
 
 /**
@@ -37,7 +35,7 @@ final class GpuKernels {
 
     /** Whether {@code t} lives on a real GPU, where this module's kernels launch (an emulated device has none). */
     static boolean active(Tensor t) {
-        return t.device() == Device.CUDA && !(Backends.of(t) instanceof EmulatedDeviceBackend) && CudaLaunch.active();
+        return t.device() == Device.CUDA && CudaLaunch.active();
     }
 
     /** One thread per element of {@code n}: grid ceil(n / block), block {@link #BLOCK}. */

@@ -57,7 +57,7 @@ public final class PpoRewards {
             float[] later = new float[t * t]; // later[j, i] = [j > i]
             for (int j = 0; j < t; j++) for (int i = 0; i < j; i++) later[j * t + i] = 1f;
             Tensor following = DeviceMath.empty(device, b, t);
-            DeviceMath.backend(out).matmul(real, DeviceMath.upload(device, later, t, t), following, 1f, 0f);
+            DeviceMath.backend(out).matmul(real, Tensor.of(later, t, t).moveTo(device), following, 1f, 0f);
             Tensor last = DeviceMath.mul(real, DeviceMath.minusFrom(1, DeviceMath.positive(following)));
             Tensor score = DeviceMath.rowBroadcast(DeviceMath.on(device, scores.contiguous()).view(b), t);
             DeviceMath.backend(out).binary(BinaryOp.ADD, penalty, DeviceMath.mul(score, last), out);

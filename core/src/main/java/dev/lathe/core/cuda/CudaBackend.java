@@ -8,6 +8,7 @@ import static dev.lathe.core.backend.BackendChecks.sameShape;
 import static dev.lathe.core.backend.BackendChecks.writable;
 import static dev.lathe.core.cuda.CudaChecks.onDevice;
 import static dev.lathe.core.cuda.CudaGrid.BLOCK;
+import static dev.lathe.core.cuda.CudaGrid.MAX_GRID_YZ;
 import static dev.lathe.core.cuda.CudaGrid.ceilDiv;
 import static dev.lathe.core.cuda.CudaGrid.gridStride;
 
@@ -40,9 +41,6 @@ public final class CudaBackend implements Backend {
     private static volatile CudaBackend instance;
     private static volatile String unavailable;
     private static volatile boolean probed;
-
-    /** Most blocks a grid's y dimension may have. */
-    private static final int MAX_GRID_Y = 65535;
 
     private final CudaContext ctx;
     private final CudaAllocator allocator;
@@ -500,8 +498,8 @@ public final class CudaBackend implements Backend {
     public void adamwSteps(List<Tensor> params, List<Tensor> grads, List<Tensor> ms, List<Tensor> vs, AdamWHyper h) {
         for (int i = 0; i < params.size(); i++) checkAdamW(params.get(i), grads.get(i), ms.get(i), vs.get(i), h);
         AdamWConstants c = AdamWConstants.of(h);
-        for (int from = 0; from < params.size(); from += MAX_GRID_Y) {
-            int count = Math.min(MAX_GRID_Y, params.size() - from);
+        for (int from = 0; from < params.size(); from += MAX_GRID_YZ) {
+            int count = Math.min(MAX_GRID_YZ, params.size() - from);
             long maxN = 0;
             try (var scratch = new ScratchSet(this); Arena arena = Arena.ofConfined()) {
                 // [params | grads | ms | vs | sizes], count 8-byte entries each
