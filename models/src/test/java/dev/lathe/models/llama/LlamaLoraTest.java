@@ -1,5 +1,9 @@
 package dev.lathe.models.llama;
 
+import static dev.lathe.models.lora.LoraTestRows.backwardOfLoss;
+import static dev.lathe.models.lora.LoraTestRows.logits;
+import static dev.lathe.models.lora.LoraTestRows.randomiseB;
+import static dev.lathe.models.lora.LoraTestRows.roundToBf16;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,14 +16,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lathe.core.DType;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
-import dev.lathe.core.autograd.GradMode;
-import dev.lathe.core.backend.Backends;
 import dev.lathe.core.ops.ElementwiseOps;
-import dev.lathe.core.ops.LossOps;
 import dev.lathe.core.ops.ReduceOps;
 import dev.lathe.models.CausalLm;
-import dev.lathe.models.Padding;
-import dev.lathe.models.Padding.Side;
 import dev.lathe.models.io.SafetensorsReader;
 import dev.lathe.models.lora.AdaptableLayer;
 import dev.lathe.models.lora.AdaptersOffModel;
@@ -42,9 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
  * PEFT's files and key names, merge, adapters off, BF16 base — on small random Qwen3 and Llama models.
  */
 class LlamaLoraTest {
-    private static final int[] IDS = {1, 4, 2, 9, 3, 7, 10, 10, 5, 0, 8, 6};
-    private static final int[] LENGTHS = {6, 4};
-    private static final int T = 6;
 
     @TempDir
     Path dir;
@@ -270,40 +266,6 @@ class LlamaLoraTest {
 
     private static LoraConfig lora(int r, double alpha, List<String> targets) {
         return LoraConfig.causalLm(r, alpha, 0, targets, "tiny");
-    }
-
-    private static void randomiseB(LoraModel lora, Random rng) {
-        for (AdaptableLayer layer : lora.layers().values()) {
-            Tensor b = layer.lora().b().weight();
-            float[] v = new float[(int) b.numel()];
-            for (int i = 0; i < v.length; i++) v[i] = (float) (rng.nextGaussian() * 0.5);
-            b.copyFrom(v);
-        }
-    }
-
-    private static void roundToBf16(Tensor w) {
-        try (Tensor narrow = Tensor.empty(DType.BF16, w.shape())) {
-            Backends.cpu().copy(w, narrow);
-            Backends.cpu().copy(narrow, w);
-        }
-    }
-
-    /** Logits [2·T, V] of the two left-padded rows, without autograd. */
-    private static float[] logits(CausalLm model) {
-        try (var s = Scope.open(); var noGrad = GradMode.off()) {
-            return model.logits(model.forward(Tensor.ofInts(IDS, 2, T), Padding.positions(LENGTHS, T, Side.LEFT),
-                    Padding.mask(LENGTHS, T, Side.LEFT))).toFloatArray();
-        }
-    }
-
-    private static void backwardOfLoss(LlamaModel model) {
-        int[] targets = new int[IDS.length];
-        for (int i = 0; i < targets.length; i++) targets[i] = (i + 1) % T == 0 ? LossOps.IGNORE_INDEX : IDS[i + 1];
-        try (var s = Scope.open()) {
-            Tensor logits = model.logits(model.forward(Tensor.ofInts(IDS, 2, T), Padding.positions(LENGTHS, T, Side.LEFT),
-                    Padding.mask(LENGTHS, T, Side.LEFT))).view(2 * T, -1);
-            LossOps.crossEntropy(logits, Tensor.ofInts(targets), LossOps.IGNORE_INDEX).backward();
-        }
     }
 
     private static void close(double want, float got, String what) {

@@ -1,5 +1,12 @@
 package dev.lathe.models.lora;
 
+import static dev.lathe.models.lora.LoraTestRows.IDS;
+import static dev.lathe.models.lora.LoraTestRows.LENGTHS;
+import static dev.lathe.models.lora.LoraTestRows.T;
+import static dev.lathe.models.lora.LoraTestRows.backwardOfLoss;
+import static dev.lathe.models.lora.LoraTestRows.logits;
+import static dev.lathe.models.lora.LoraTestRows.randomiseB;
+import static dev.lathe.models.lora.LoraTestRows.roundToBf16;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,9 +18,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lathe.core.DType;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
-import dev.lathe.core.autograd.GradMode;
-import dev.lathe.core.backend.Backends;
-import dev.lathe.core.ops.LossOps;
 import dev.lathe.models.Padding;
 import dev.lathe.models.Padding.Side;
 import dev.lathe.models.gpt2.Gpt2Model;
@@ -33,9 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
 class LoraModelTest {
     private static final Gpt2Config CONFIG = Gpt2Config.of(11, 8, 12, 2, 2);
     private static final List<String> ALL = List.of("c_attn", "c_proj", "c_fc");
-    private static final int[] IDS = {1, 4, 2, 9, 3, 7, 10, 10, 5, 0, 8, 6};
-    private static final int[] LENGTHS = {6, 4};
-    private static final int T = 6;
 
     @TempDir
     Path dir;
@@ -176,40 +177,6 @@ class LoraModelTest {
                         Padding.mask(LENGTHS, T, Side.LEFT))).toFloatArray();
             }
             assertTrue(maxDiff(eval, trained) > 1e-3, "dropout changed nothing in training mode");
-        }
-    }
-
-    private static void randomiseB(LoraModel lora, Random rng) {
-        for (AdaptableLayer layer : lora.layers().values()) {
-            Tensor b = layer.lora().b().weight();
-            float[] v = new float[(int) b.numel()];
-            for (int i = 0; i < v.length; i++) v[i] = (float) (rng.nextGaussian() * 0.5);
-            b.copyFrom(v);
-        }
-    }
-
-    private static void roundToBf16(Tensor w) {
-        try (Tensor narrow = Tensor.empty(DType.BF16, w.shape())) {
-            Backends.cpu().copy(w, narrow);
-            Backends.cpu().copy(narrow, w);
-        }
-    }
-
-    /** Logits [2·T, V] of the two left-padded rows, without autograd. */
-    private static float[] logits(Gpt2Model model) {
-        try (var s = Scope.open(); var noGrad = GradMode.off()) {
-            return model.logits(model.forward(Tensor.ofInts(IDS, 2, T), Padding.positions(LENGTHS, T, Side.LEFT),
-                    Padding.mask(LENGTHS, T, Side.LEFT))).toFloatArray();
-        }
-    }
-
-    private static void backwardOfLoss(Gpt2Model model) {
-        int[] targets = new int[IDS.length];
-        for (int i = 0; i < targets.length; i++) targets[i] = (i + 1) % T == 0 ? LossOps.IGNORE_INDEX : IDS[i + 1];
-        try (var s = Scope.open()) {
-            Tensor logits = model.logits(model.forward(Tensor.ofInts(IDS, 2, T), Padding.positions(LENGTHS, T, Side.LEFT),
-                    Padding.mask(LENGTHS, T, Side.LEFT))).view(2 * T, -1);
-            LossOps.crossEntropy(logits, Tensor.ofInts(targets), LossOps.IGNORE_INDEX).backward();
         }
     }
 
