@@ -24,6 +24,7 @@ import dev.lathe.models.lora.AdaptableLayer;
 import dev.lathe.models.lora.AdaptersOffModel;
 import dev.lathe.models.lora.LoraConfig;
 import dev.lathe.models.lora.LoraMerge;
+import dev.lathe.models.lora.LoraLinearReference;
 import dev.lathe.models.lora.LoraModel;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -122,43 +123,9 @@ class LlamaLoraTest {
                 y = yt.toFloatArray();
                 ReduceOps.sum(ElementwiseOps.mul(yt, Tensor.of(g, batch, t, out))).backward();
             }
-            double[] u = new double[rows * r]; // x Aᵀ
-            for (int i = 0; i < rows; i++)
-                for (int k = 0; k < r; k++)
-                    for (int j = 0; j < in; j++) u[i * r + k] += (double) x[i * in + j] * a[k * in + j];
-            for (int i = 0; i < rows; i++)
-                for (int o = 0; o < out; o++) {
-                    double want = bias[o];
-                    for (int j = 0; j < in; j++) want += (double) x[i * in + j] * w[o * in + j];
-                    for (int k = 0; k < r; k++) want += s * u[i * r + k] * b[o * r + k];
-                    close(want, y[i * out + o], "y");
-                }
-            double[] gb = new double[rows * r]; // g B
-            for (int i = 0; i < rows; i++)
-                for (int k = 0; k < r; k++)
-                    for (int o = 0; o < out; o++) gb[i * r + k] += (double) g[i * out + o] * b[o * r + k];
-            float[] dB = m.proj.lora().b().weight().grad().toFloatArray();
-            for (int o = 0; o < out; o++)
-                for (int k = 0; k < r; k++) {
-                    double want = 0;
-                    for (int i = 0; i < rows; i++) want += s * g[i * out + o] * u[i * r + k];
-                    close(want, dB[o * r + k], "dB");
-                }
-            float[] dA = m.proj.lora().a().weight().grad().toFloatArray();
-            for (int k = 0; k < r; k++)
-                for (int j = 0; j < in; j++) {
-                    double want = 0;
-                    for (int i = 0; i < rows; i++) want += s * gb[i * r + k] * x[i * in + j];
-                    close(want, dA[k * in + j], "dA");
-                }
-            float[] dx = xt.grad().toFloatArray();
-            for (int i = 0; i < rows; i++)
-                for (int j = 0; j < in; j++) {
-                    double want = 0;
-                    for (int o = 0; o < out; o++) want += (double) g[i * out + o] * w[o * in + j];
-                    for (int k = 0; k < r; k++) want += s * gb[i * r + k] * a[k * in + j];
-                    close(want, dx[i * in + j], "dx");
-                }
+            LoraLinearReference.check(rows, in, out, r, s, false, x, w, bias, a, b, g, y,
+                    m.proj.lora().a().weight().grad().toFloatArray(), m.proj.lora().b().weight().grad().toFloatArray(),
+                    xt.grad().toFloatArray());
             assertNull(m.proj.weight().grad());
             assertNull(m.proj.bias().grad());
             assertEquals(2, lora.trainableParameters().size());
@@ -266,10 +233,6 @@ class LlamaLoraTest {
 
     private static LoraConfig lora(int r, double alpha, List<String> targets) {
         return LoraConfig.causalLm(r, alpha, 0, targets, "tiny");
-    }
-
-    private static void close(double want, float got, String what) {
-        assertTrue(Math.abs(got - want) <= 1e-5 * Math.max(1, Math.abs(want)), what + ": got " + got + ", want " + want);
     }
 
     private static float[] gaussian(Random rng, int n) {
