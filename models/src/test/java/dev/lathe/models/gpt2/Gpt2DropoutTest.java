@@ -1,18 +1,14 @@
 package dev.lathe.models.gpt2;
 
+import static dev.lathe.models.DropoutRows.SAME;
+import static dev.lathe.models.DropoutRows.forwardAndGradient;
+import static dev.lathe.models.DropoutRows.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lathe.core.Scope;
-import dev.lathe.core.Tensor;
 import dev.lathe.core.nn.Dropout;
-import dev.lathe.core.ops.ElementwiseOps;
-import dev.lathe.core.ops.ReduceOps;
 import dev.lathe.models.Fixtures;
-import dev.lathe.models.Padding;
-import dev.lathe.models.Padding.Side;
 import java.io.IOException;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,8 +16,6 @@ import org.junit.jupiter.api.Test;
  * gradients bit for bit), and with p > 0 a train-mode forward that differs per call yet is reproduced by the seed.
  */
 class Gpt2DropoutTest {
-    private static final int[] LENGTHS = {7, 4};
-    private static final int T = 7;
 
     @Test
     void trainModeWithDropoutZeroEqualsEvalMode() throws IOException {
@@ -48,33 +42,6 @@ class Gpt2DropoutTest {
             assertArrayEquals(first, forwardAndGradient(model)[0], SAME, "the same seed draws the same masks");
             model.eval();
             assertArrayEquals(plain, forwardAndGradient(model)[0], SAME, "evaluation mode drops nothing");
-        }
-    }
-
-    /** Equal up to float rounding of a reordered sum; a dropped or rescaled unit moves values far more. */
-    private static final float SAME = 1e-5f;
-
-    private static double maxAbsDiff(float[] a, float[] b) {
-        double m = 0;
-        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-        return m;
-    }
-
-    /** {hidden states, wte's gradient of Σ hidden ⊙ G} of a fixed right-padded batch. */
-    private static float[][] forwardAndGradient(Gpt2Model model) {
-        Random rng = new Random(3);
-        int[] ids = new int[LENGTHS.length * T];
-        for (int i = 0; i < ids.length; i++) ids[i] = rng.nextInt(model.config().vocabSize());
-        model.zeroGrad();
-        try (var s = Scope.open()) {
-            Tensor hidden = model.forward(Tensor.ofInts(ids, LENGTHS.length, T), Padding.positions(LENGTHS, T, Side.RIGHT),
-                    Padding.mask(LENGTHS, T, Side.RIGHT));
-            float[] g = new float[(int) hidden.numel()];
-            for (int i = 0; i < g.length; i++) g[i] = (float) rng.nextGaussian();
-            ReduceOps.sum(ElementwiseOps.mul(hidden, Tensor.of(g, hidden.shape()))).backward();
-            float[][] result = {hidden.toFloatArray(), model.lmHeadWeight().grad().toFloatArray()};
-            model.zeroGrad();
-            return result;
         }
     }
 }
