@@ -1,13 +1,8 @@
 package dev.lathe.models.llama;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import dev.lathe.core.Scope;
-import dev.lathe.core.Tensor;
-import dev.lathe.core.autograd.GradMode;
 import dev.lathe.models.CausalLm;
+import dev.lathe.models.PackedForwardCheck;
 import java.io.IOException;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,8 +10,6 @@ import org.junit.jupiter.api.Test;
  * angles restart) and its own document id, give the hidden states each sequence gets alone.
  */
 class LlamaPackedForwardTest {
-    private static final int[] LENGTHS = {5, 1, 9};
-
     @Test
     void qwen3FixturePackedSequencesEqualEachSequenceAlone() throws IOException {
         try (LlamaModel model = LlamaModel.load(Qwen3Fixture.dir("policy"))) {
@@ -33,34 +26,6 @@ class LlamaPackedForwardTest {
     }
 
     private static void check(CausalLm model) {
-        int total = 0;
-        for (int len : LENGTHS) total += len;
-        int c = model.config().hiddenSize();
-        Random rng = new Random(11);
-        try (var s = Scope.open(); var noGrad = GradMode.off()) {
-            int[] ids = new int[total], positions = new int[total], documents = new int[total];
-            for (int d = 0, t = 0; d < LENGTHS.length; d++) {
-                for (int i = 0; i < LENGTHS[d]; i++, t++) {
-                    ids[t] = rng.nextInt(model.config().vocabSize());
-                    positions[t] = i;
-                    documents[t] = d;
-                }
-            }
-            float[] packed = model.forward(Tensor.ofInts(ids, 1, total), Tensor.ofInts(positions, 1, total), null,
-                    Tensor.ofInts(documents, 1, total)).toFloatArray();
-            for (int d = 0, t0 = 0; d < LENGTHS.length; t0 += LENGTHS[d], d++) {
-                int len = LENGTHS[d];
-                int[] own = new int[len], pos = new int[len];
-                for (int i = 0; i < len; i++) {
-                    own[i] = ids[t0 + i];
-                    pos[i] = i;
-                }
-                float[] alone = model.forward(Tensor.ofInts(own, 1, len), Tensor.ofInts(pos, 1, len), null).toFloatArray();
-                for (int i = 0; i < len * c; i++) {
-                    assertEquals(alone[i], packed[t0 * c + i], 1e-4 * Math.max(1, Math.abs(alone[i])),
-                            "sequence " + d + " element " + i);
-                }
-            }
-        }
+        PackedForwardCheck.check(model, alone -> 1e-4 * Math.max(1, Math.abs(alone)));
     }
 }
