@@ -11,6 +11,7 @@ import dev.lathe.core.DType;
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.autograd.GradMode;
+import dev.lathe.models.LogitsProbe;
 import dev.lathe.models.Padding;
 import dev.lathe.models.Padding.Side;
 import dev.lathe.models.io.SafetensorsShards;
@@ -93,7 +94,7 @@ class LlamaCheckpointTest {
             assertFalse(q.requiresGrad());
             try (var s = Scope.open(); var noGrad = GradMode.off()) {
                 Tensor hidden = policy.forward(Tensor.ofInts(ids, 1, t), Padding.positions(new int[] {t}, t, Side.RIGHT), null);
-                Qwen3LogitsProbeTest.checkPositions(probe, policy.logits(hidden).toFloatArray(), t,
+                LogitsProbe.checkPositions(probe, policy.logits(hidden).toFloatArray(), t,
                         policy.config().vocabSize(), "frozen BF16");
             }
         }

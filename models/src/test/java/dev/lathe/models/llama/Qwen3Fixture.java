@@ -24,14 +24,6 @@ final class Qwen3Fixture {
     }
 
     /** Row log-sum-exp of flat logits [.., V] at row {@code row}, max-shifted in float64. */
-    static double logSumExp(float[] logits, int row, int v) {
-        int base = row * v;
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < v; j++) max = Math.max(max, logits[base + j]);
-        double sum = 0;
-        for (int j = 0; j < v; j++) sum += Math.exp(logits[base + j] - max);
-        return max + Math.log(sum);
-    }
 
     static int[] probeIds() throws IOException {
         return Fixtures.ints(expected().get("logits").get("ids"));
