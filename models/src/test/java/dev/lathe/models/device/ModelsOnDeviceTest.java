@@ -22,6 +22,7 @@ import dev.lathe.core.optim.AdamWConfig;
 import dev.lathe.core.optim.GradClip;
 import dev.lathe.models.CausalLm;
 import dev.lathe.models.Fixtures;
+import dev.lathe.models.LogitsProbe;
 import dev.lathe.models.ModelFamilies;
 import dev.lathe.models.Padding;
 import dev.lathe.models.Padding.Side;
@@ -54,7 +55,6 @@ import org.junit.jupiter.api.io.TempDir;
  * and saving from the device writes the CPU's file.
  */
 class ModelsOnDeviceTest {
-    private static final double TOL = 1e-4; // the logits probe tests' tolerance
 
     /** A Hugging Face folder in the test resources. */
     private static Path resource(String dir) {
@@ -117,18 +117,7 @@ class ModelsOnDeviceTest {
         float[] cpu = probeLogits(dir, ids, Device.CPU);
         float[] device = onDevice(() -> probeLogits(dir, ids, Device.CUDA));
         assertSameBits(cpu, device, what + " logits");
-        double[] lse = Fixtures.doubles(probe.get("row_logsumexp"));
-        int v = device.length / ids.length;
-        for (int pos = 0; pos < ids.length; pos++) {
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
-            for (int j = 0; j < v; j++) max = Math.max(max, device[pos * v + j]);
-            for (int j = 0; j < v; j++) sum += Math.exp(device[pos * v + j] - max);
-            Fixtures.assertClose(lse[pos], max + Math.log(sum), TOL, what + ": logsumexp at position " + pos);
-        }
-        double[] last8 = Fixtures.doubles(probe.get("last_row_first8"));
-        for (int j = 0; j < last8.length; j++) {
-            Fixtures.assertClose(last8[j], device[(ids.length - 1) * v + j], TOL, what + ": last position logit " + j);
-        }
+        LogitsProbe.checkPositions(probe, device, ids.length, device.length / ids.length, what);
     }
 
     @Test
