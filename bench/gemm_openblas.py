@@ -1,23 +1,47 @@
-"""OpenBLAS peer for GemmBenchmark: numpy float32 matmul on the same shapes, best of several runs.
+"""OpenBLAS peer for `./lathe bench gemm` and GemmBenchmark: numpy float32 matmul on the same shapes.
 
-Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 bench/gemm_openblas.py
+Each product runs `--warmup` untimed calls then `--iters` timed ones; the line gives the median and the best,
+as `bench gemm` does. transA=true multiplies by the transpose of a [k, m] array (a weight gradient's xᵀ),
+transB=true by the transpose of an [n, k] array (a PyTorch [out, in] weight).
+
+Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 bench/gemm_openblas.py [MxNxK[:ta][:tb] ...]
+(without shapes: the list below)
 """
+import statistics
+import sys
 import time
 
 import numpy as np
 
-SHAPES = ["1024x1024x1024", "256x2304x768", "256x3072x768", "256x50257x768"]
-rng = np.random.default_rng(42)
-for shape in SHAPES:
+# GPT-2 124M at batch 4 x 64 (N = 256 rows): the qkv / fc products, the MLP's down projection, a weight
+# gradient (xᵀ g), the LM head; ":ta" / ":tb" mark transA / transB as for `./lathe bench gemm`.
+DEFAULT_SHAPES = ["1024x1024x1024:tb", "256x2304x768:tb", "256x3072x768:tb", "256x768x3072:tb", "768x2304x256:ta",
+                  "256x50257x768:tb"]
+
+
+def run(shape, trans_a, trans_b, warmup=10, iters=20):
     m, n, k = map(int, shape.split("x"))
-    a = rng.standard_normal((m, k), dtype=np.float32)
-    w = rng.standard_normal((n, k), dtype=np.float32)  # PyTorch [out,in] weight
-    for trans_b, b in (("true", w.T), ("false", np.ascontiguousarray(w.T))):
-        c = np.empty((m, n), dtype=np.float32)
-        np.matmul(a, b, out=c)
-        best = float("inf")
-        for _ in range(10 if n < 10000 else 5):
-            t0 = time.perf_counter()
-            np.matmul(a, b, out=c)
-            best = min(best, time.perf_counter() - t0)
-        print(f"{shape:16s} transB={trans_b:5s} {best * 1e3:8.2f} ms  {2 * m * n * k / best / 1e9:6.1f} GFLOP/s")
+    rng = np.random.default_rng(42)
+    a = rng.standard_normal((k, m) if trans_a else (m, k), dtype=np.float32)
+    b = rng.standard_normal((n, k) if trans_b else (k, n), dtype=np.float32)
+    a_op = a.T if trans_a else a
+    b_op = b.T if trans_b else b
+    c = np.empty((m, n), dtype=np.float32)
+    times = []
+    for i in range(warmup + iters):
+        t0 = time.perf_counter()
+        np.matmul(a_op, b_op, out=c)
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    median, best = statistics.median(times), min(times)
+    flop = 2 * m * n * k
+    print(f"{shape:16s} transA={str(trans_a).lower():5s} transB={str(trans_b).lower():5s} "
+          f"median {median * 1e3:8.2f} ms {flop / median / 1e9:6.1f} GFLOP/s   "
+          f"best {best * 1e3:8.2f} ms {flop / best / 1e9:6.1f} GFLOP/s", flush=True)
+
+
+for spec in sys.argv[1:] or DEFAULT_SHAPES:
+    shape, *flags = spec.split(":")
+    large = int(shape.split("x")[1]) > 10000
+    run(shape, "ta" in flags, "tb" in flags,
+        warmup=3 if large else 10, iters=5 if large else 20)

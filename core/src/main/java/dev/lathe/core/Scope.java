@@ -67,6 +67,22 @@ public final class Scope implements AutoCloseable {
         throw new IllegalArgumentException("tensor is not owned by this scope");
     }
 
+    /**
+     * Takes {@code t} out of this thread's innermost open scope if that scope owns it, and returns whether it did;
+     * the caller then owns it. The search starts at the newest tensor, so a just-made one is found at once.
+     */
+    public static boolean detachFromCurrent(Tensor t) {
+        Scope s = current();
+        if (s == null) return false;
+        for (int i = s.owned.size() - 1; i >= 0; i--) {
+            if (s.owned.get(i) == t) {
+                s.owned.remove(i);
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Number of tensors this scope will close. */
     public int size() {
         return owned.size();

@@ -49,7 +49,7 @@ public final class Autograd {
             Node rootNode = root.gradFn();
             Consumer<Tensor> leafReady = LEAF_READY.get();
             if (rootNode == null) {
-                accumulateLeaf(root, seed);
+                accumulateLeaf(root, seed, false);
                 if (leafReady != null) leafReady.accept(root);
                 return;
             }
@@ -73,7 +73,7 @@ public final class Autograd {
                     if (input.gradFn() != null) {
                         pending.merge(input.gradFn(), grads[i], Autograd::sum);
                     } else {
-                        accumulateLeaf(input, grads[i]);
+                        accumulateLeaf(input, grads[i], grads[i] != g && !sharedWithin(grads, i));
                     }
                 }
                 announce(completed, leafReady);
@@ -137,10 +137,22 @@ public final class Autograd {
         if (listener != null) leaves.forEach(listener);
     }
 
-    private static void accumulateLeaf(Tensor leaf, Tensor g) {
+    /**
+     * Adds {@code g} into {@code leaf.grad()}. A leaf's first gradient is adopted as its {@code .grad} without a
+     * copy when nothing else can see it: {@code adoptable} (the node made it for this input alone, it is not the
+     * gradient the node received), it owns its whole storage with no view of it alive, and the current scope
+     * owns it (so the step would otherwise free it). Copying instead would keep both alive at the end of the
+     * backward pass: for GPT-2 124M that is 0.5 GB of peak memory and a 0.5 GB copy every step.
+     */
+    private static void accumulateLeaf(Tensor leaf, Tensor g, boolean adoptable) {
         if (!leaf.requiresGrad()) return;
         Tensor existing = leaf.grad();
         if (existing == null) {
+            if (adoptable && !g.isTransposed() && g.offset() == 0 && g.storage().isExclusive()
+                    && Scope.detachFromCurrent(g)) {
+                leaf.setGrad(g);
+                return;
+            }
             Tensor src = g.contiguous();
             Tensor copy = Scope.escape(() -> Tensor.empty(src.device(), src.dtype(), src.shape()));
             Backends.of(src).copy(src, copy);
@@ -148,6 +160,14 @@ public final class Autograd {
         } else {
             Backends.of(g).axpy(1f, g.contiguous(), existing);
         }
+    }
+
+    /** Whether grads[i] is the same tensor as another entry of grads. */
+    private static boolean sharedWithin(Tensor[] grads, int i) {
+        for (int j = 0; j < grads.length; j++) {
+            if (j != i && grads[j] == grads[i]) return true;
+        }
+        return false;
     }
 
     private static Tensor sum(Tensor a, Tensor b) {

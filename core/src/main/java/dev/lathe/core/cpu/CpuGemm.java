@@ -3,7 +3,6 @@ package dev.lathe.core.cpu;
 import static dev.lathe.core.cpu.GemmMicroKernel.MR;
 import static dev.lathe.core.cpu.GemmMicroKernel.NR;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -14,15 +13,15 @@ import java.lang.foreign.ValueLayout;
  * of C; each thread packs into its own scratch.
  */
 public final class CpuGemm {
-    /* Block sizes in floats, for 32 KiB L1d / 512 KiB L2 per core and a shared 32 MiB L3 (MR x NR = 4 x 24).
+    /* Block sizes in floats, for 32 KiB L1d / 512 KiB L2 per core and a shared 32 MiB L3 (MR x NR = 4 x 16).
      *  KC: the K depth of one pass over C. Deep passes amortise each tile's C update (load, scale, store) and
      *      C's trips through the cache: single-thread 1024^3 went 53 -> 58 GFLOP/s from KC 256 to 768, and
-     *      GPT-2's k = 768 becomes a single pass. The B sliver KC x NR = 768*24*4 = 72 KiB then streams from
-     *      L2 (3 vector loads per 12 FMAs, well inside L2 bandwidth) while the 12 KiB A sliver stays in L1.
+     *      GPT-2's k = 768 becomes a single pass. The B sliver KC x NR = 768*16*4 = 48 KiB then streams from
+     *      L2 (2 vector loads per 8 FMAs, well inside L2 bandwidth) while the 12 KiB A sliver stays in L1.
      *      K is cut into equal blocks of at most KC (k = 1024 -> 2 x 512) so no pass is a sliver.
      *  MC: the packed A block MC x KC = 48*768*4 = 144 KiB sits in L2 beside the B sliver (a multiple of MR).
      *  NC: the packed B panel KC x NC = 768*1536*4 = 4.5 MiB a thread; both threads' panels fit in L3 (a
-     *      multiple of NR for 128/256/512-bit vectors: 12, 24, 48). */
+     *      multiple of NR for 128/256/512-bit vectors: 8, 16, 32). */
     static final int KC = 768;
     static final int MC = 48;
     static final int NC = 1536;
@@ -38,12 +37,12 @@ public final class CpuGemm {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /**
-     * Per-thread pack buffers (native: the kernel ran ~1.5x faster on segments than on float[]) and the
-     * kernel's tile, allocated once per thread and freed by the GC with it.
+     * Per-thread pack buffers (heap arrays: the kernel's loads from them need no per-access bounds check, see
+     * {@link GemmMicroKernel}) and the kernel's tile, allocated once per thread and freed by the GC with it.
      */
     private static final class Scratch {
-        final MemorySegment a = Arena.ofAuto().allocate((long) MC * KC * Float.BYTES, 64);
-        final MemorySegment b = Arena.ofAuto().allocate((long) KC * NC * Float.BYTES, 64);
+        final float[] a = new float[MC * KC];
+        final float[] b = new float[KC * NC];
         final float[] tile = new float[MR * NR];
     }
 
@@ -145,9 +144,10 @@ public final class CpuGemm {
                     // jr outside ir: one B sliver is reused against every A sliver of the L2-resident block.
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
-                        long bSliver = (long) jr * kc * Float.BYTES, cCol = (long) (jc + jr) * Float.BYTES;
+                        int bSliver = jr * kc;
+                        long cCol = (long) (jc + jr) * Float.BYTES;
                         for (int ir = 0; ir < mc; ir += MR) {
-                            GemmMicroKernel.compute(kc, s.a, (long) ir * kc * Float.BYTES, s.b, bSliver, s.tile);
+                            GemmMicroKernel.compute(kc, s.a, ir * kc, s.b, bSliver, s.tile);
                             GemmMicroKernel.update(s.tile, Math.min(MR, mc - ir), nr, p.alpha(), beta,
                                     p.c(), (ic + ir) * ldcBytes + cCol, ldcBytes);
                         }

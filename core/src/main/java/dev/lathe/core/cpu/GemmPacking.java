@@ -8,6 +8,7 @@ import static dev.lathe.core.cpu.GemmMicroKernel.S;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -15,15 +16,14 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Copies blocks of op(A) and op(B) into the contiguous sliver layouts the micro-kernel streams through, so the
  * kernel sees unit-stride data whatever the transposes and leading dimensions. Short slivers at the matrix
- * edge are zero-padded to full MR / NR width so the kernel never needs a tail path. Offsets are in bytes;
- * per-element index math stays in int and is widened last (see {@link GemmMicroKernel#compute}).
+ * edge are zero-padded to full MR / NR width so the kernel never needs a tail path. The packed blocks are
+ * {@code float[]} (the kernel's loads then need no per-access bounds checks, see {@link GemmMicroKernel}); source
+ * offsets are in bytes, destination offsets in floats.
  */
 final class GemmPacking {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final long FB = Float.BYTES;
-    /** MR = 4 floats: one row of a transposed-A sliver. */
-    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
 
     /** Two-vector zips: lo = a0 b0 a1 b1 .., hi = the same from the upper halves (index L + i picks b[i]). */
     private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(S, i -> (i % 2 == 0 ? 0 : L) + i / 2);
@@ -33,32 +33,28 @@ final class GemmPacking {
     private GemmPacking() {}
 
     /**
-     * Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] as ceil(mc/MR) slivers; sliver s holds [kc][MR] floats at byte
-     * s*MR*kc*4 of dst. op(A)(i,p) is A[i*lda + p], or A[p*lda + i] when transA.
+     * Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] as ceil(mc/MR) slivers; sliver s holds [kc][MR] floats from index
+     * s*MR*kc of dst. op(A)(i,p) is A[i*lda + p], or A[p*lda + i] when transA.
      */
-    static void packA(boolean transA, MemorySegment a, long lda, int i0, int mc, int p0, int kc, MemorySegment dst) {
+    static void packA(boolean transA, MemorySegment a, long lda, int i0, int mc, int p0, int kc, float[] dst) {
         for (int s = 0; s < mc; s += MR) {
             int mr = Math.min(MR, mc - s);
-            long d = (long) s * kc * FB;
-            if (mr < MR) dst.asSlice(d, MR * kc * FB).fill((byte) 0);
+            int d = s * kc;
+            if (mr < MR) Arrays.fill(dst, d, d + MR * kc, 0f);
             if (transA) {
-                // Row p of the sliver is mr contiguous floats of A's row p0+p: one 128-bit copy when mr == MR.
+                // Row p of the sliver is mr contiguous floats of A's row p0+p. Scalar copies: a 128-bit vector
+                // copy here measured 2x faster alone, but its second vector shape in the shared FloatVector
+                // call sites left the 256-bit packing in transpose8 running un-intrinsified inside a training step.
                 long row = ((long) p0 * lda + i0 + s) * FB;
-                if (mr == MR) {
-                    for (int p = 0; p < kc; p++, row += lda * FB) {
-                        FloatVector.fromMemorySegment(S4, a, row, NO).intoMemorySegment(dst, d + p * MR * FB, NO);
-                    }
-                } else {
-                    for (int p = 0; p < kc; p++, row += lda * FB) {
-                        for (int r = 0; r < mr; r++) dst.set(F, d + (p * MR + r) * FB, a.get(F, row + r * FB));
-                    }
+                for (int p = 0; p < kc; p++, row += lda * FB) {
+                    for (int r = 0; r < mr; r++) dst[d + p * MR + r] = a.get(F, row + r * FB);
                 }
             } else {
                 // Column r of the sliver is a contiguous run of A's row i0+s+r.
                 int done = mr == MR ? interleave4(a, ((long) (i0 + s) * lda + p0) * FB, lda * FB, kc, dst, d) : 0;
                 for (int r = 0; r < mr; r++) {
                     long row = ((long) (i0 + s + r) * lda + p0) * FB;
-                    for (int p = done; p < kc; p++) dst.set(F, d + (p * MR + r) * FB, a.get(F, row + p * FB));
+                    for (int p = done; p < kc; p++) dst[d + p * MR + r] = a.get(F, row + p * FB);
                 }
             }
         }
@@ -70,7 +66,7 @@ final class GemmPacking {
      * row, two zip rounds (t0 = zipLo(v0, v2), t2 = zipLo(v1, v3), then zipLo(t0, t2) = v0[0] v1[0] v2[0] v3[0]
      * v0[1] ..) give the 4·L floats in sliver order, stored as four consecutive vectors.
      */
-    private static int interleave4(MemorySegment a, long row, long ldaBytes, int kc, MemorySegment dst, long d) {
+    private static int interleave4(MemorySegment a, long row, long ldaBytes, int kc, float[] dst, int d) {
         int p = 0;
         for (; p + L <= kc; p += L) {
             long o = row + p * FB;
@@ -78,43 +74,43 @@ final class GemmPacking {
             FloatVector v3 = load(a, o + 3 * ldaBytes);
             FloatVector t0 = v0.rearrange(ZIP_LO, v2), t1 = v0.rearrange(ZIP_HI, v2);
             FloatVector t2 = v1.rearrange(ZIP_LO, v3), t3 = v1.rearrange(ZIP_HI, v3);
-            long q = d + p * MR * FB;
-            t0.rearrange(ZIP_LO, t2).intoMemorySegment(dst, q, NO);
-            t0.rearrange(ZIP_HI, t2).intoMemorySegment(dst, q + L * FB, NO);
-            t1.rearrange(ZIP_LO, t3).intoMemorySegment(dst, q + 2 * L * FB, NO);
-            t1.rearrange(ZIP_HI, t3).intoMemorySegment(dst, q + 3 * L * FB, NO);
+            int q = d + p * MR;
+            t0.rearrange(ZIP_LO, t2).intoArray(dst, q);
+            t0.rearrange(ZIP_HI, t2).intoArray(dst, q + L);
+            t1.rearrange(ZIP_LO, t3).intoArray(dst, q + 2 * L);
+            t1.rearrange(ZIP_HI, t3).intoArray(dst, q + 3 * L);
         }
         return p;
     }
 
     /**
-     * Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] as ceil(nc/NR) slivers; sliver t holds [kc][NR] floats at byte
-     * t*NR*kc*4 of dst. op(B)(p,j) is B[p*ldb + j], or B[j*ldb + p] when transB.
+     * Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] as ceil(nc/NR) slivers; sliver t holds [kc][NR] floats from index
+     * t*NR*kc of dst. op(B)(p,j) is B[p*ldb + j], or B[j*ldb + p] when transB.
      */
-    static void packB(boolean transB, MemorySegment b, long ldb, int p0, int kc, int j0, int nc, MemorySegment dst) {
+    static void packB(boolean transB, MemorySegment b, long ldb, int p0, int kc, int j0, int nc, float[] dst) {
         for (int t = 0; t < nc; t += NR) {
             int nr = Math.min(NR, nc - t);
-            long d = (long) t * kc * FB;
-            if (nr < NR) dst.asSlice(d, NR * kc * FB).fill((byte) 0);
+            int d = t * kc;
+            if (nr < NR) Arrays.fill(dst, d, d + NR * kc, 0f);
             if (transB) {
                 // Column j of the sliver is a contiguous run of B's row j0+t+j (a PyTorch [out,in] weight).
                 int done = L == 8 && nr == NR ? transpose8(b, ldb, j0 + t, p0, kc, dst, d) : 0;
                 for (int j = 0; j < nr; j++) {
                     long row = ((long) (j0 + t + j) * ldb + p0) * FB;
-                    for (int p = done; p < kc; p++) dst.set(F, d + (p * NR + j) * FB, b.get(F, row + p * FB));
+                    for (int p = done; p < kc; p++) dst[d + p * NR + j] = b.get(F, row + p * FB);
                 }
             } else if (nr == NR) {
                 // Row p of the sliver is NR contiguous floats of B's row p0+p: one vector copy per L floats.
                 long row = ((long) p0 * ldb + j0 + t) * FB;
                 for (int p = 0; p < kc; p++, row += ldb * FB) {
                     for (int v = 0; v < NR; v += L) {
-                        load(b, row + v * FB).intoMemorySegment(dst, d + (p * NR + v) * FB, NO);
+                        load(b, row + v * FB).intoArray(dst, d + p * NR + v);
                     }
                 }
             } else {
                 long row = ((long) p0 * ldb + j0 + t) * FB;
                 for (int p = 0; p < kc; p++, row += ldb * FB) {
-                    for (int j = 0; j < nr; j++) dst.set(F, d + (p * NR + j) * FB, b.get(F, row + j * FB));
+                    for (int j = 0; j < nr; j++) dst[d + p * NR + j] = b.get(F, row + j * FB);
                 }
             }
         }
@@ -126,8 +122,9 @@ final class GemmPacking {
      * block is three perfect-shuffle rounds (out[2i] = zipLo(in[i], in[i+4]), out[2i+1] = zipHi(...)); measured
      * 0.42 ns/float against 0.71 for the scalar copy, which at m = 256 is ~4% of the whole product.
      */
-    private static int transpose8(MemorySegment b, long ldb, int j, int p0, int kc, MemorySegment dst, long d) {
-        long ls = ldb * FB, rs = NR * FB;
+    private static int transpose8(MemorySegment b, long ldb, int j, int p0, int kc, float[] dst, int d) {
+        long ls = ldb * FB;
+        int rs = NR;
         int p = 0;
         for (; p + 8 <= kc; p += 8) {
             for (int g = 0; g < NR; g += 8) {
@@ -142,15 +139,15 @@ final class GemmPacking {
                     FloatVector t6 = v3.rearrange(ZIP_LO, v7), t7 = v3.rearrange(ZIP_HI, v7);
                     v0 = t0; v1 = t1; v2 = t2; v3 = t3; v4 = t4; v5 = t5; v6 = t6; v7 = t7;
                 }
-                long q = d + (p * NR + g) * FB;
-                v0.intoMemorySegment(dst, q, NO);
-                v1.intoMemorySegment(dst, q + rs, NO);
-                v2.intoMemorySegment(dst, q + 2 * rs, NO);
-                v3.intoMemorySegment(dst, q + 3 * rs, NO);
-                v4.intoMemorySegment(dst, q + 4 * rs, NO);
-                v5.intoMemorySegment(dst, q + 5 * rs, NO);
-                v6.intoMemorySegment(dst, q + 6 * rs, NO);
-                v7.intoMemorySegment(dst, q + 7 * rs, NO);
+                int q = d + p * NR + g;
+                v0.intoArray(dst, q);
+                v1.intoArray(dst, q + rs);
+                v2.intoArray(dst, q + 2 * rs);
+                v3.intoArray(dst, q + 3 * rs);
+                v4.intoArray(dst, q + 4 * rs);
+                v5.intoArray(dst, q + 5 * rs);
+                v6.intoArray(dst, q + 6 * rs);
+                v7.intoArray(dst, q + 7 * rs);
             }
         }
         return p;

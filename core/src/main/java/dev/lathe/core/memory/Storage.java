@@ -43,6 +43,11 @@ public final class Storage {
         return refs.get() > 0;
     }
 
+    /** True while exactly one holder keeps the block: no view or share of it exists. */
+    public boolean isExclusive() {
+        return refs.get() == 1;
+    }
+
     /** Adds a holder; fails if the block was already released. */
     public void retain() {
         refs.getAndUpdate(r -> {
