@@ -1,17 +1,23 @@
 package dev.lathe.core.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The CPU backend's thread pool: one ForkJoin pool sized to the cores (override with
- * {@code -Dlathe.threads=N}), and a range-splitting parallel for.
+ * The CPU backend's threads and its parallel for: the calling thread plus {@code threads() - 1} resident workers
+ * (override the count with {@code -Dlathe.threads=N}), OpenMP-style. Between loops a worker spins for a while
+ * ({@code -Dlathe.spinMicros}, default 2000) before it parks, so the next loop of a training step starts on
+ * every core at once: with parked threads (a ForkJoin pool, as before) a 2-thread GEMM of a few ms often ran
+ * entirely on one thread (the first thread took the forked half back before the second had woken on the
+ * virtual CPU), which showed as runs of iterations at exactly twice the time.
  */
 public final class CpuParallel {
-    private static final int THREADS = Integer.getInteger("lathe.threads",
-            Runtime.getRuntime().availableProcessors());
-    private static final ForkJoinPool POOL = new ForkJoinPool(THREADS);
+    private static final int THREADS = Math.max(1, Integer.getInteger("lathe.threads",
+            Runtime.getRuntime().availableProcessors()));
+    private static final long SPIN_NANOS = Long.getLong("lathe.spinMicros", 2000) * 1000;
+    private static final Team TEAM = THREADS > 1 ? new Team(THREADS - 1) : null;
 
     private CpuParallel() {}
 
@@ -25,49 +31,132 @@ public final class CpuParallel {
         return THREADS;
     }
 
-    public static ForkJoinPool pool() {
-        return POOL;
-    }
-
     /**
-     * Runs body over [0, n) split into chunks of at least {@code grain} indices. Runs inline when the range is
-     * one chunk, when there is one thread, or when already inside the pool (nested loops stay on their worker).
+     * Runs body over [0, n) in equal chunks of about {@code grain} indices or more, handed out to the threads as
+     * they ask (up to 4 chunks a thread, so uneven rows and a slower core balance). Runs inline when the range is one
+     * chunk, when there is one thread, inside another loop's body (nested loops stay on their thread), or while
+     * another thread's loop holds the workers.
      */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
         int g = Math.max(1, grain);
-        if (n <= g || THREADS == 1 || insidePool()) {
+        if (n <= g || TEAM == null) {
             body.run(0, n);
             return;
         }
-        // Aim for ~4 chunks a thread so uneven rows balance, but never below the grain.
-        int chunk = Math.max(g, (n + THREADS * 4 - 1) / (THREADS * 4));
-        POOL.invoke(new Split(body, 0, n, chunk));
+        // Equal chunks: n / grain of them, at least one a thread (then a chunk may be down to half the grain)
+        // and at most four a thread.
+        int pieces = Math.min(THREADS * 4, Math.max(THREADS, n / g));
+        if (!TEAM.tryRun(n, (n + pieces - 1) / pieces, body)) body.run(0, n);
     }
 
-    private static boolean insidePool() {
-        return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == POOL;
-    }
+    /** One loop: chunks are claimed from {@code next}; {@code done} counts finished indices. */
+    private static final class Job {
+        final int n, chunk;
+        final RangeBody body;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-    private static final class Split extends RecursiveAction {
-        private final RangeBody body;
-        private final int from, to, chunk;
-
-        Split(RangeBody body, int from, int to, int chunk) {
-            this.body = body;
-            this.from = from;
-            this.to = to;
+        Job(int n, int chunk, RangeBody body) {
+            this.n = n;
             this.chunk = chunk;
+            this.body = body;
+        }
+
+        void work() {
+            for (int from; (from = next.getAndAdd(chunk)) < n; ) {
+                int to = Math.min(n, from + chunk);
+                try {
+                    if (failure.get() == null) body.run(from, to);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.addAndGet(to - from);
+                }
+            }
+        }
+    }
+
+    private static final class Team {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Worker[] workers;
+        private volatile Job job;
+
+        Team(int size) {
+            workers = new Worker[size];
+            for (int i = 0; i < size; i++) {
+                workers[i] = new Worker(this, i + 1);
+                workers[i].start();
+            }
+        }
+
+        /** Runs the loop with the workers, the caller taking chunks too; false if it cannot have them now. */
+        boolean tryRun(int n, int chunk, RangeBody body) {
+            if (Thread.currentThread() instanceof Worker || lock.isHeldByCurrentThread() || !lock.tryLock()) {
+                return false;
+            }
+            try {
+                Job j = new Job(n, chunk, body);
+                job = j;
+                for (Worker w : workers) {
+                    if (w.parked) LockSupport.unpark(w);
+                }
+                j.work();
+                // Chunks still running on workers: they are at most one chunk each, so spin (this thread has
+                // nothing else to do), yielding after a while in case a worker was descheduled.
+                long start = System.nanoTime();
+                while (j.done.get() < n) {
+                    if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                    else Thread.yield();
+                }
+                job = null;
+                Throwable t = j.failure.get();
+                if (t instanceof RuntimeException r) throw r;
+                if (t instanceof Error e) throw e;
+                if (t != null) throw new IllegalStateException(t);
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private static final class Worker extends Thread {
+        private final Team team;
+        volatile boolean parked;
+
+        Worker(Team team, int index) {
+            super("lathe-cpu-" + index);
+            this.team = team;
+            setDaemon(true);
         }
 
         @Override
-        protected void compute() {
-            if (to - from <= chunk) {
-                body.run(from, to);
-                return;
+        public void run() {
+            Job last = null;
+            while (true) {
+                Job j = team.job;
+                if (j != null && j != last) {
+                    last = j;
+                    j.work();
+                    continue;
+                }
+                long start = System.nanoTime();
+                while ((j = team.job) == null || j == last) {
+                    if (System.nanoTime() - start < SPIN_NANOS) {
+                        Thread.onSpinWait();
+                        continue;
+                    }
+                    // Publish "parked" before the last look at the job: the submitter writes the job before it
+                    // reads "parked", so one of the two sees the other and no wake-up is lost.
+                    parked = true;
+                    j = team.job;
+                    if (j == null || j == last) LockSupport.park(this);
+                    parked = false;
+                    start = System.nanoTime();
+                }
             }
-            int mid = from + (to - from) / 2;
-            invokeAll(new Split(body, from, mid, chunk), new Split(body, mid, to, chunk));
         }
     }
 }
