@@ -9,7 +9,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * The CPU backend's threads and its parallel for: the calling thread plus {@code threads() - 1} resident workers
  * (override the count with {@code -Dlathe.threads=N}), OpenMP-style. Between loops a worker spins for a while
  * ({@code -Dlathe.spinMicros}, default 2000) before it parks, so the next loop of a training step starts on
- * every core at once: with parked threads (a ForkJoin pool, as before) a 2-thread GEMM of a few ms often ran
+ * every core at once: with parked threads (a ForkJoin pool was measured) a 2-thread GEMM of a few ms often ran
  * entirely on one thread (the first thread took the forked half back before the second had woken on the
  * virtual CPU), which showed as runs of iterations at exactly twice the time.
  */
