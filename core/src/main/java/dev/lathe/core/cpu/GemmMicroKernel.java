@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * loop body; 8 independent FMAs cover the FMA latency (4 cycles) x 2 pipes. The packed operands are
  * {@code float[]}: C2 hoists their bounds checks out of the counted loop, leaving 6 loads, 8 FMAs and the loop
  * counter per step. Single thread on Zen 3 (one core, kc 768, blocks in L2) this runs ~95 GFLOP/s, against
- * ~65 for the former 4x24 tile over native segments (a compare-and-branch per load there: the 45 instructions
+ * ~65 for a 4x24 tile over native segments (a compare-and-branch per load there: the 45 instructions
  * a step left the core front-end bound) and ~43 for 4x24 over arrays (19 live vectors: three accumulators
  * spilled to the stack every step); 3x24, 5x16, 6x16 and 4x8 measured 78, 35, 38 and 48. The body is written
  * against {@code SPECIES_PREFERRED}, so the same code gives 4x32 with AVX-512 and 4x8 with 128-bit vectors.
