@@ -58,25 +58,27 @@ public final class Scope implements AutoCloseable {
 
     /** Takes {@code t} out of this scope: the caller now owns it and must close it. */
     public Tensor detach(Tensor t) {
-        for (int i = owned.size() - 1; i >= 0; i--) {
-            if (owned.get(i) == t) {
-                owned.remove(i);
-                return t;
-            }
-        }
-        throw new IllegalArgumentException("tensor is not owned by this scope");
+        if (!release(t)) throw new IllegalArgumentException("tensor is not owned by this scope");
+        return t;
     }
 
     /**
      * Takes {@code t} out of this thread's innermost open scope if that scope owns it, and returns whether it did;
-     * the caller then owns it. The search starts at the newest tensor, so a just-made one is found at once.
+     * the caller then owns it.
      */
     public static boolean detachFromCurrent(Tensor t) {
         Scope s = current();
-        if (s == null) return false;
-        for (int i = s.owned.size() - 1; i >= 0; i--) {
-            if (s.owned.get(i) == t) {
-                s.owned.remove(i);
+        return s != null && s.release(t);
+    }
+
+    /**
+     * Removes {@code t} from the owned tensors if it is there. The search starts at the newest, so a just-made one
+     * (autograd adopting a gradient) is found at once.
+     */
+    private boolean release(Tensor t) {
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            if (owned.get(i) == t) {
+                owned.remove(i);
                 return true;
             }
         }
