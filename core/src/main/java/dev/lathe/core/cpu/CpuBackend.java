@@ -21,7 +21,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The CPU backend: Vector API kernels over off-heap memory, run on {@link CpuParallel}'s pool. This class only
+ * The CPU backend: Vector API kernels over off-heap memory, run on {@link CpuParallel}'s threads. This class only
  * checks arguments ({@link BackendChecks}) and maps tensors to the kernels' (segment, rows, width) arguments;
  * each kernel family has its own file.
  */

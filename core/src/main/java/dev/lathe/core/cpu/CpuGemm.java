@@ -29,8 +29,8 @@ public final class CpuGemm {
     /** Below this many flops (2mnk, e.g. 64x64x256) threading costs more than it saves. */
     private static final long PARALLEL_MIN_FLOPS = 1L << 21;
     /**
-     * Each task repacks the whole other operand, so ask forRange for >= 512 columns (rows) a task; its halving
-     * can still leave tasks near half that, which measured better than fewer, unbalanced tasks.
+     * Each task repacks the whole other operand, so ask forRange for >= 512 columns (rows) a task; it cuts the
+     * range into equal chunks, at least one a thread, so a chunk can be down to half that.
      */
     private static final int MIN_TASK_EXTENT = 512;
 
