@@ -1,7 +1,7 @@
 """OpenBLAS peer for `./lathe bench gemm` and GemmBenchmark: numpy float32 matmul on the same shapes.
 
-Each product runs `--warmup` untimed calls then `--iters` timed ones; the line gives the median and the best,
-as `bench gemm` does. transA=true multiplies by the transpose of a [k, m] array (a weight gradient's xᵀ),
+Each product runs untimed calls until at least 10 calls and 3 s have passed, then 30 timed ones (fewer for the
+LM head), the same protocol as `bench gemm`; the line gives the median and the best. transA=true multiplies by the transpose of a [k, m] array (a weight gradient's xᵀ),
 transB=true by the transpose of an [n, k] array (a PyTorch [out, in] weight).
 
 Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 bench/gemm_openblas.py [MxNxK[:ta][:tb] ...]
@@ -19,7 +19,7 @@ DEFAULT_SHAPES = ["1024x1024x1024:tb", "256x2304x768:tb", "256x3072x768:tb", "25
                   "256x50257x768:tb"]
 
 
-def run(shape, trans_a, trans_b, warmup=10, iters=20):
+def run(shape, trans_a, trans_b, warmup=10, warmup_seconds=3.0, iters=30):
     m, n, k = map(int, shape.split("x"))
     rng = np.random.default_rng(42)
     a = rng.standard_normal((k, m) if trans_a else (m, k), dtype=np.float32)
@@ -27,12 +27,15 @@ def run(shape, trans_a, trans_b, warmup=10, iters=20):
     a_op = a.T if trans_a else a
     b_op = b.T if trans_b else b
     c = np.empty((m, n), dtype=np.float32)
+    start, warmed = time.perf_counter(), 0
+    while warmed < warmup or time.perf_counter() - start < warmup_seconds:
+        np.matmul(a_op, b_op, out=c)
+        warmed += 1
     times = []
-    for i in range(warmup + iters):
+    for _ in range(iters):
         t0 = time.perf_counter()
         np.matmul(a_op, b_op, out=c)
-        if i >= warmup:
-            times.append(time.perf_counter() - t0)
+        times.append(time.perf_counter() - t0)
     median, best = statistics.median(times), min(times)
     flop = 2 * m * n * k
     print(f"{shape:16s} transA={str(trans_a).lower():5s} transB={str(trans_b).lower():5s} "
@@ -43,5 +46,4 @@ def run(shape, trans_a, trans_b, warmup=10, iters=20):
 for spec in sys.argv[1:] or DEFAULT_SHAPES:
     shape, *flags = spec.split(":")
     large = int(shape.split("x")[1]) > 10000
-    run(shape, "ta" in flags, "tb" in flags,
-        warmup=3 if large else 10, iters=5 if large else 20)
+    run(shape, "ta" in flags, "tb" in flags, iters=10 if large else 30)

@@ -53,7 +53,7 @@ class CliTest {
 
     @Test
     void benchGemmEndsWithAJsonLine() {
-        Cli.Result r = Cli.run("bench", "gemm", "--m", "33", "--n", "17", "--k", "9", "--iters", "2", "--warmup", "1");
+        Cli.Result r = Cli.run("bench", "gemm", "--m", "33", "--n", "17", "--k", "9", "--iters", "2", "--warmup", "1", "--warmup-seconds", "0");
         assertEquals(0, r.code(), r.err());
         JsonNode last = r.jsonLines().get(r.jsonLines().size() - 1);
         assertEquals(33, last.get("m").asInt());
