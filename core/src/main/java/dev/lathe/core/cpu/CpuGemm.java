@@ -7,10 +7,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Single-precision GEMM on row-major native float32 segments, GotoBLAS/BLIS style: op(B) is packed a
- * KC x NC panel at a time, op(A) an MC x KC block at a time, and {@link GemmMicroKernel} sweeps MR x NR tiles
- * over them. Work is split over column blocks (or row blocks when C is tall) so tasks write disjoint parts
- * of C; each thread packs into its own scratch.
+ * Single-precision GEMM on row-major native float32 segments, GotoBLAS/BLIS style: op(A) and op(B) are packed into
+ * the sliver layouts of {@link GemmMicroKernel}, which sweeps MR x NR tiles over them.
+ *
+ * <p>On one thread ({@link #blocked}) op(B) is packed a KC x NC panel at a time and op(A) an MC x KC block at a
+ * time. Threaded, each K block packs one operand once into a buffer all threads read (op(A) when C is wide,
+ * op(B) when it is tall), then hands out small tasks over the other operand (64-256 columns, or MC rows), each
+ * packing its own part: nothing is packed twice, and the tasks are fine enough that a core slowed by a neighbour
+ * (this host's two vCPUs ran 1.6x apart for seconds at a time) just takes fewer of them.
  */
 public final class CpuGemm {
     /* Block sizes in floats, for 32 KiB L1d / 512 KiB L2 per core and a shared 32 MiB L3 (MR x NR = 4 x 16).
@@ -21,29 +25,41 @@ public final class CpuGemm {
      *      K is cut into equal blocks of at most KC (k = 1024 -> 2 x 512) so no pass is a sliver.
      *  MC: the packed A block MC x KC = 48*768*4 = 144 KiB sits in L2 beside the B sliver (a multiple of MR).
      *  NC: the packed B panel KC x NC = 768*1536*4 = 4.5 MiB a thread; both threads' panels fit in L3 (a
-     *      multiple of NR for 128/256/512-bit vectors: 8, 16, 32). */
+     *      multiple of NR for 128/256/512-bit vectors: 8, 16, 32). Also the widest shared B panel.
+     *  SHARED_ROWS: the most rows of op(A) packed for all threads at once (KC x 1536 floats, 4.5 MiB, in L3). */
     static final int KC = 768;
     static final int MC = 48;
     static final int NC = 1536;
+    static final int SHARED_ROWS = 1536;
+
+    /** Column tasks of a wide product: at least this many B slivers (each A block is reused across them). */
+    private static final int MIN_TASK_SLIVERS = 4;
+    /** ... and at most this many: a task's packed B (KC x 256 floats, 768 KiB) is re-read for each A block. */
+    private static final int MAX_TASK_SLIVERS = 16;
+    /** Tasks a thread, when the product is wide enough: enough to even out a core that runs slower. */
+    private static final int TASKS_PER_THREAD = 8;
 
     /** Below this many flops (2mnk, e.g. 64x64x256) threading costs more than it saves. */
     private static final long PARALLEL_MIN_FLOPS = 1L << 21;
-    /**
-     * Each task repacks the whole other operand, so ask forRange for >= 512 columns (rows) a task; it cuts the
-     * range into equal chunks, at least one a thread, so a chunk can be down to half that.
-     */
-    private static final int MIN_TASK_EXTENT = 512;
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /**
      * Per-thread pack buffers (heap arrays: the kernel's loads from them need no per-access bounds check, see
      * {@link GemmMicroKernel}) and the kernel's tile, allocated once per thread and freed by the GC with it.
+     * {@code shared} holds the operand a threaded product packs for all threads; only a thread that starts
+     * threaded products allocates it.
      */
     private static final class Scratch {
         final float[] a = new float[MC * KC];
         final float[] b = new float[KC * NC];
         final float[] tile = new float[MR * NR];
+        float[] shared;
+
+        float[] shared() {
+            if (shared == null) shared = new float[KC * Math.max(SHARED_ROWS, NC)];
+            return shared;
+        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -116,13 +132,74 @@ public final class CpuGemm {
         if (!mayThread || CpuParallel.threads() == 1 || flops < PARALLEL_MIN_FLOPS) {
             blocked(p, 0, p.m(), 0, p.n());
         } else if (p.n() >= p.m()) {
-            int units = ceilDiv(p.n(), NR);
-            CpuParallel.forRange(units, MIN_TASK_EXTENT / NR,
-                    (from, to) -> blocked(p, 0, p.m(), from * NR, Math.min(p.n(), to * NR)));
+            wide(p);
         } else {
-            int units = ceilDiv(p.m(), MR);
-            CpuParallel.forRange(units, MIN_TASK_EXTENT / MR,
-                    (from, to) -> blocked(p, from * MR, Math.min(p.m(), to * MR), 0, p.n()));
+            tall(p);
+        }
+    }
+
+    /** Equal K blocks of at most KC (k = 1024 -> 2 x 512), so no pass over C is a sliver. */
+    private static int kBlock(int k) {
+        return ceilDiv(k, ceilDiv(k, KC));
+    }
+
+    /**
+     * Threaded product with n >= m. Per K block and panel of at most SHARED_ROWS rows: the threads pack op(A)
+     * once into the caller's shared buffer, then take column tasks; a task packs its op(B) columns into its own
+     * scratch and sweeps each MC-row block of the shared A over them, the block pulled into L2 once per task.
+     * (Sweeping A sliver by sliver instead, each sliver held in L1 across the task's B slivers, measured 4-8%
+     * slower at 1024^3 and 256x2304x768: every tile then read its B sliver from L2.)
+     */
+    private static void wide(Problem p) {
+        float[] sa = SCRATCH.get().shared();
+        int kb = kBlock(p.k());
+        int slivers = Math.clamp(ceilDiv(p.n(), NR * TASKS_PER_THREAD * CpuParallel.threads()),
+                MIN_TASK_SLIVERS, MAX_TASK_SLIVERS);
+        int taskCols = slivers * NR, tasks = ceilDiv(p.n(), taskCols);
+        long ldcBytes = (long) p.ldc() * Float.BYTES;
+        for (int i0 = 0; i0 < p.m(); i0 += SHARED_ROWS) {
+            int ic = i0, mp = Math.min(SHARED_ROWS, p.m() - i0);
+            for (int pc = 0; pc < p.k(); pc += kb) {
+                int kp = pc, kc = Math.min(kb, p.k() - pc);
+                float beta = pc == 0 ? p.beta() : 1f;
+                CpuParallel.forRange(ceilDiv(mp, MR), MC / MR, (from, to) -> GemmPacking.packA(p.transA(), p.a(),
+                        p.lda(), ic + from * MR, Math.min(mp, to * MR) - from * MR, kp, kc, sa, from * MR * kc));
+                CpuParallel.forEach(tasks, t -> {
+                    Scratch s = SCRATCH.get();
+                    int j0 = t * taskCols, nc = Math.min(taskCols, p.n() - j0);
+                    GemmPacking.packB(p.transB(), p.b(), p.ldb(), kp, kc, j0, nc, s.b, 0);
+                    for (int ir = 0; ir < mp; ir += MC) {
+                        sweep(s, kc, sa, ir * kc, Math.min(MC, mp - ir), s.b, nc, beta, p,
+                                (ic + ir) * ldcBytes + (long) j0 * Float.BYTES, ldcBytes);
+                    }
+                });
+            }
+        }
+    }
+
+    /**
+     * Threaded product with m > n. Per K block and panel of at most NC columns: the threads pack op(B) once into
+     * the caller's shared buffer, then take MC-row tasks; a task packs its op(A) rows into its own scratch (in L2)
+     * and runs every B sliver against them, B sliver outside so each is reused by the block's A slivers.
+     */
+    private static void tall(Problem p) {
+        float[] sb = SCRATCH.get().shared();
+        int kb = kBlock(p.k()), tasks = ceilDiv(p.m(), MC);
+        long ldcBytes = (long) p.ldc() * Float.BYTES;
+        for (int j0 = 0; j0 < p.n(); j0 += NC) {
+            int jc = j0, np = Math.min(NC, p.n() - j0);
+            for (int pc = 0; pc < p.k(); pc += kb) {
+                int kp = pc, kc = Math.min(kb, p.k() - pc);
+                float beta = pc == 0 ? p.beta() : 1f;
+                CpuParallel.forRange(ceilDiv(np, NR), MIN_TASK_SLIVERS, (from, to) -> GemmPacking.packB(p.transB(),
+                        p.b(), p.ldb(), kp, kc, jc + from * NR, Math.min(np, to * NR) - from * NR, sb, from * NR * kc));
+                CpuParallel.forEach(tasks, t -> {
+                    Scratch s = SCRATCH.get();
+                    int i0 = t * MC, mc = Math.min(MC, p.m() - i0);
+                    GemmPacking.packA(p.transA(), p.a(), p.lda(), i0, mc, kp, kc, s.a, 0);
+                    sweep(s, kc, s.a, 0, mc, sb, np, beta, p, i0 * ldcBytes + (long) jc * Float.BYTES, ldcBytes);
+                });
+            }
         }
     }
 
@@ -130,29 +207,37 @@ public final class CpuGemm {
     private static void blocked(Problem p, int i0, int i1, int j0, int j1) {
         Scratch s = SCRATCH.get();
         long ldcBytes = (long) p.ldc() * Float.BYTES;
-        int kBlock = ceilDiv(p.k(), ceilDiv(p.k(), KC));
+        int kb = kBlock(p.k());
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
-            for (int pc = 0; pc < p.k(); pc += kBlock) {
-                int kc = Math.min(kBlock, p.k() - pc);
+            for (int pc = 0; pc < p.k(); pc += kb) {
+                int kc = Math.min(kb, p.k() - pc);
                 // Only the first K block applies the caller's beta; later ones accumulate onto it.
                 float beta = pc == 0 ? p.beta() : 1f;
-                GemmPacking.packB(p.transB(), p.b(), p.ldb(), pc, kc, jc, nc, s.b);
+                GemmPacking.packB(p.transB(), p.b(), p.ldb(), pc, kc, jc, nc, s.b, 0);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    GemmPacking.packA(p.transA(), p.a(), p.lda(), ic, mc, pc, kc, s.a);
-                    // jr outside ir: one B sliver is reused against every A sliver of the L2-resident block.
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        int bSliver = jr * kc;
-                        long cCol = (long) (jc + jr) * Float.BYTES;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            GemmMicroKernel.compute(kc, s.a, ir * kc, s.b, bSliver, s.tile);
-                            GemmMicroKernel.update(s.tile, Math.min(MR, mc - ir), nr, p.alpha(), beta,
-                                    p.c(), (ic + ir) * ldcBytes + cCol, ldcBytes);
-                        }
-                    }
+                    GemmPacking.packA(p.transA(), p.a(), p.lda(), ic, mc, pc, kc, s.a, 0);
+                    sweep(s, kc, s.a, 0, mc, s.b, nc, beta, p, ic * ldcBytes + (long) jc * Float.BYTES, ldcBytes);
                 }
+            }
+        }
+    }
+
+    /**
+     * A packed A block (mc rows from ap[aOff]) against a packed B panel (nc columns from bp[0]), into C from byte
+     * offset cOff, with s's tile. jr outside ir: one B sliver is reused against every A sliver of the block, which
+     * stays in L2.
+     */
+    private static void sweep(Scratch s, int kc, float[] ap, int aOff, int mc, float[] bp, int nc, float beta,
+                              Problem p, long cOff, long ldcBytes) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            long cCol = cOff + (long) jr * Float.BYTES;
+            for (int ir = 0; ir < mc; ir += MR) {
+                GemmMicroKernel.compute(kc, ap, aOff + ir * kc, bp, jr * kc, s.tile);
+                GemmMicroKernel.update(s.tile, Math.min(MR, mc - ir), nr, p.alpha(), beta, p.c(),
+                        cCol + ir * ldcBytes, ldcBytes);
             }
         }
     }

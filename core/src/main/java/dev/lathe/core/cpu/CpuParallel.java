@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
 
 /**
  * The CPU backend's threads and its parallel for: the calling thread plus {@code threads() - 1} resident workers
@@ -48,6 +49,19 @@ public final class CpuParallel {
         // and at most four a thread.
         int pieces = Math.min(THREADS * 4, Math.max(THREADS, n / g));
         if (!TEAM.tryRun(n, (n + pieces - 1) / pieces, body)) body.run(0, n);
+    }
+
+    /**
+     * Runs task(0) .. task(count - 1), each index claimed by whichever thread is free next: for tasks that are each
+     * already sized to amortise their claim (a GEMM panel), where forRange's chunking would only coarsen the balance.
+     * Inline under the same conditions as forRange.
+     */
+    public static void forEach(int count, IntConsumer task) {
+        RangeBody body = (from, to) -> {
+            for (int i = from; i < to; i++) task.accept(i);
+        };
+        if (count <= 0) return;
+        if (count == 1 || TEAM == null || !TEAM.tryRun(count, 1, body)) body.run(0, count);
     }
 
     /** One loop: chunks are claimed from {@code next}; {@code done} counts finished indices. */

@@ -33,12 +33,13 @@ final class GemmPacking {
 
     /**
      * Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] as ceil(mc/MR) slivers; sliver s holds [kc][MR] floats from index
-     * s*MR*kc of dst. op(A)(i,p) is A[i*lda + p], or A[p*lda + i] when transA.
+     * dOff + s*MR*kc of dst. op(A)(i,p) is A[i*lda + p], or A[p*lda + i] when transA.
      */
-    static void packA(boolean transA, MemorySegment a, long lda, int i0, int mc, int p0, int kc, float[] dst) {
+    static void packA(boolean transA, MemorySegment a, long lda, int i0, int mc, int p0, int kc, float[] dst,
+                      int dOff) {
         for (int s = 0; s < mc; s += MR) {
             int mr = Math.min(MR, mc - s);
-            int d = s * kc;
+            int d = dOff + s * kc;
             if (mr < MR) Arrays.fill(dst, d, d + MR * kc, 0f);
             if (transA) {
                 // Row p of the sliver is mr contiguous floats of A's row p0+p. Scalar copies: a 128-bit vector
@@ -84,12 +85,13 @@ final class GemmPacking {
 
     /**
      * Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] as ceil(nc/NR) slivers; sliver t holds [kc][NR] floats from index
-     * t*NR*kc of dst. op(B)(p,j) is B[p*ldb + j], or B[j*ldb + p] when transB.
+     * dOff + t*NR*kc of dst. op(B)(p,j) is B[p*ldb + j], or B[j*ldb + p] when transB.
      */
-    static void packB(boolean transB, MemorySegment b, long ldb, int p0, int kc, int j0, int nc, float[] dst) {
+    static void packB(boolean transB, MemorySegment b, long ldb, int p0, int kc, int j0, int nc, float[] dst,
+                      int dOff) {
         for (int t = 0; t < nc; t += NR) {
             int nr = Math.min(NR, nc - t);
-            int d = t * kc;
+            int d = dOff + t * kc;
             if (nr < NR) Arrays.fill(dst, d, d + NR * kc, 0f);
             if (transB) {
                 // Column j of the sliver is a contiguous run of B's row j0+t+j (a PyTorch [out,in] weight).

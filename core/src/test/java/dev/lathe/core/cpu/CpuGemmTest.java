@@ -124,6 +124,43 @@ class CpuGemmTest {
         check(ta, tb, 700, 40, 520, 2f, 0f, 1, 13); // tall C: split over rows
     }
 
+    @ParameterizedTest(name = "transA={0} transB={1}")
+    @MethodSource("transposes")
+    void threadedPanelsCrossSharedLimits(boolean ta, boolean tb) {
+        // Wide: op(A) is shared in panels of SHARED_ROWS rows; tall: op(B) in panels of NC columns.
+        check(ta, tb, CpuGemm.SHARED_ROWS + 37, CpuGemm.SHARED_ROWS + 101, 20, 1f, 0.5f, 2, 19);
+        check(ta, tb, CpuGemm.NC + 300, CpuGemm.NC + 29, 24, -1f, 0f, 0, 23);
+    }
+
+    @ParameterizedTest(name = "m={0} n={1}")
+    @MethodSource("threadedShapes")
+    void threadedProductMatchesOneThreadBitwise(int m, int n) {
+        // sgemm splits the product over threads; sgemmBatched with one product a thread runs each whole on one
+        // thread (the single-thread blocking). Every element must come out bit for bit the same.
+        int k = CpuGemm.KC + 100, batch = Math.max(2, CpuParallel.threads());
+        try (Arena arena = Arena.ofShared()) {
+            SplittableRandom rnd = new SplittableRandom(29);
+            Mat a = random(arena, rnd, m, k, k), b = random(arena, rnd, n, k, k);
+            MemorySegment threaded = arena.allocate((long) m * n * Float.BYTES);
+            MemorySegment single = arena.allocate((long) batch * m * n * Float.BYTES);
+            CpuGemm.sgemm(false, true, m, n, k, 1f, a.seg(), k, b.seg(), k, 0f, threaded, n);
+            CpuGemm.sgemmBatched(false, true, m, n, k, 1f, a.seg(), k, 0, b.seg(), k, 0, 0f, single, n,
+                    (long) m * n, batch);
+            for (long i = 0; i < (long) m * n; i++) {
+                for (int t = 0; t < batch; t++) {
+                    float want = single.getAtIndex(F, t * (long) m * n + i), got = threaded.getAtIndex(F, i);
+                    if (Float.floatToRawIntBits(got) != Float.floatToRawIntBits(want)) {
+                        fail("element " + i + ": threaded " + got + ", one thread (product " + t + ") " + want);
+                    }
+                }
+            }
+        }
+    }
+
+    static Stream<Arguments> threadedShapes() {
+        return Stream.of(Arguments.of(101, 700), Arguments.of(700, 101));
+    }
+
     @Test
     void kZeroScalesC() {
         try (Arena arena = Arena.ofShared()) {
