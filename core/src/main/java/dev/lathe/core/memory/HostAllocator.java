@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Segments come from {@code aligned_alloc} and are reinterpreted in the global scope, so every thread of
  * the CPU pool can read them without the liveness handshake a shared {@code Arena} would need on close. The
- * allocator counts live bytes and the peak, which tests and benchmarks read.
+ * allocator counts live bytes and the peak, which tests and benchmarks read. Freed blocks of 64 KiB and more are
+ * kept for reuse by a {@link HostBlockCache} ({@code -Dlathe.hostCache=false} turns it off); they count as
+ * {@link #cachedBytes()}, not as live.
  */
 public final class HostAllocator {
     /** Alignment of every allocation: one cache line, and a whole AVX-512 register. */
@@ -23,6 +25,8 @@ public final class HostAllocator {
     private static final AtomicLong LIVE_BYTES = new AtomicLong();
     private static final AtomicLong LIVE_BLOCKS = new AtomicLong();
     private static final AtomicLong PEAK_BYTES = new AtomicLong();
+    private static final HostBlockCache CACHE = Boolean.parseBoolean(System.getProperty("lathe.hostCache", "true"))
+            ? new HostBlockCache(HostAllocator::freeRaw) : null;
 
     static {
         Linker linker = Linker.nativeLinker();
@@ -41,15 +45,12 @@ public final class HostAllocator {
     public static MemorySegment allocate(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("negative allocation: " + bytes);
         long size = Math.max(ALIGNMENT, (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT);
-        MemorySegment raw;
-        try {
-            raw = (MemorySegment) ALIGNED_ALLOC.invokeExact(ALIGNMENT, size);
-        } catch (Throwable t) {
-            throw new IllegalStateException("aligned_alloc failed", t);
+        MemorySegment raw = null;
+        if (CACHE != null && size >= HostBlockCache.MIN_BLOCK) {
+            size = HostBlockCache.sizeClass(size);
+            raw = CACHE.take(size);
         }
-        if (raw.address() == 0) {
-            throw new OutOfMemoryError("cannot allocate " + size + " bytes of host memory (live: " + liveBytes() + ")");
-        }
+        if (raw == null) raw = allocateRaw(size);
         long live = LIVE_BYTES.addAndGet(bytes);
         LIVE_BLOCKS.incrementAndGet();
         PEAK_BYTES.accumulateAndGet(live, Math::max);
@@ -58,13 +59,51 @@ public final class HostAllocator {
 
     /** Frees a segment returned by {@link #allocate}. */
     public static void free(MemorySegment segment) {
+        long bytes = segment.byteSize();
+        long size = Math.max(ALIGNMENT, (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT);
+        if (CACHE != null && size >= HostBlockCache.MIN_BLOCK) CACHE.put(segment, HostBlockCache.sizeClass(size));
+        else freeRaw(segment);
+        LIVE_BYTES.addAndGet(-bytes);
+        LIVE_BLOCKS.decrementAndGet();
+    }
+
+    /** Bytes of freed blocks kept for reuse (resident, but not live). */
+    public static long cachedBytes() {
+        return CACHE == null ? 0 : CACHE.cachedBytes();
+    }
+
+    /** Returns the cached blocks to the C allocator (and so, for large ones, to the operating system). */
+    public static void releaseCached() {
+        if (CACHE != null) CACHE.clear();
+    }
+
+    private static MemorySegment allocateRaw(long size) {
+        MemorySegment raw = alignedAlloc(size);
+        if (raw.address() == 0) {
+            // Cached blocks may be what is missing: give them back and try once more.
+            releaseCached();
+            raw = alignedAlloc(size);
+        }
+        if (raw.address() == 0) {
+            throw new OutOfMemoryError("cannot allocate " + size + " bytes of host memory (live: " + liveBytes() + ")");
+        }
+        return raw;
+    }
+
+    private static MemorySegment alignedAlloc(long size) {
         try {
-            FREE.invokeExact(segment);
+            return (MemorySegment) ALIGNED_ALLOC.invokeExact(ALIGNMENT, size);
+        } catch (Throwable t) {
+            throw new IllegalStateException("aligned_alloc failed", t);
+        }
+    }
+
+    private static void freeRaw(MemorySegment raw) {
+        try {
+            FREE.invokeExact(raw);
         } catch (Throwable t) {
             throw new IllegalStateException("free failed", t);
         }
-        LIVE_BYTES.addAndGet(-segment.byteSize());
-        LIVE_BLOCKS.decrementAndGet();
     }
 
     /** Bytes currently allocated and not freed. */
