@@ -11,8 +11,9 @@ import java.util.function.Supplier;
  *
  * <pre>{@code
  * try (var step = Scope.open()) {
- *     Tensor loss = model.loss(batch);   // activations, saved tensors, intermediate grads: all in `step`
- *     loss.backward();                    // parameter .grad tensors are owned by their parameters
+ *     Tensor loss = model.loss(batch);   // activations and saved tensors: all in `step`
+ *     loss.backward();                    // intermediate grads are freed as it goes; parameter .grad tensors
+ *                                         // are owned by their parameters
  *     optimizer.step();
  * }                                       // everything the step allocated is freed here
  * }</pre>
@@ -63,12 +64,22 @@ public final class Scope implements AutoCloseable {
     }
 
     /**
-     * Takes {@code t} out of this thread's innermost open scope if that scope owns it, and returns whether it did;
-     * the caller then owns it.
+     * Takes {@code t} out of whichever of this thread's open scopes owns it, innermost first, and returns whether one
+     * did; the caller then owns it.
      */
-    public static boolean detachFromCurrent(Tensor t) {
-        Scope s = current();
-        return s != null && s.release(t);
+    public static boolean detachFromOpen(Tensor t) {
+        for (Scope s : STACK.get()) {
+            if (s.release(t)) return true;
+        }
+        return false;
+    }
+
+    /** Whether this scope owns {@code t} (it would close it). */
+    public boolean owns(Tensor t) {
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            if (owned.get(i) == t) return true;
+        }
+        return false;
     }
 
     /**
