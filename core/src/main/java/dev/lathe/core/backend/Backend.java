@@ -121,8 +121,11 @@ public interface Backend {
     /** ids I32 [N] (any shape), table [V, C], out [N, C]. */
     void embeddingForward(Tensor ids, Tensor table, Tensor out);
 
-    /** dtable [V, C] = scatter-add of dout rows at ids. */
-    void embeddingBackward(Tensor ids, Tensor dout, Tensor dtable);
+    /**
+     * dtable [V, C] = scatter-add of dout rows at ids, or with accumulate, dtable += it (an embedding gradient added
+     * straight into an existing {@code .grad} instead of through a second [V, C] buffer).
+     */
+    void embeddingBackward(Tensor ids, Tensor dout, Tensor dtable, boolean accumulate);
 
     /** Causal attention; keyMask is null or I32 [B, T] with 0 for padding keys; lse [B, H, T] is saved for backward. */
     default void attentionForward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse) {

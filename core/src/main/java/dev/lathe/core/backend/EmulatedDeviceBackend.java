@@ -276,9 +276,9 @@ public final class EmulatedDeviceBackend implements Backend {
     }
 
     @Override
-    public void embeddingBackward(Tensor ids, Tensor dout, Tensor dtable) {
+    public void embeddingBackward(Tensor ids, Tensor dout, Tensor dtable, boolean accumulate) {
         try (Views v = new Views()) {
-            cpu.embeddingBackward(v.of(ids), v.of(dout), v.of(dtable));
+            cpu.embeddingBackward(v.of(ids), v.of(dout), v.of(dtable), accumulate);
         }
     }
 

@@ -269,10 +269,10 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void embeddingBackward(Tensor ids, Tensor dout, Tensor dtable) {
+    public void embeddingBackward(Tensor ids, Tensor dout, Tensor dtable, boolean accumulate) {
         BackendChecks.embeddingBackward(ids, dout, dtable);
         int n = Math.toIntExact(ids.numel()), c = dtable.dim(-1);
-        CpuEmbedding.backward(n, c, dtable.dim(0), ids.segment(), dout.segment(), dtable.segment());
+        CpuEmbedding.backward(n, c, dtable.dim(0), ids.segment(), dout.segment(), dtable.segment(), accumulate);
     }
 
     @Override

@@ -33,12 +33,15 @@ public final class CpuEmbedding {
         });
     }
 
-    /** Overwrites dtable: zero, then scatter-add every dout row into its id's row. */
-    public static void backward(int N, int C, int V, MemorySegment ids, MemorySegment dout, MemorySegment dtable) {
+    /** Scatter-adds every dout row into its id's row of dtable, zeroed first unless accumulate. */
+    public static void backward(int N, int C, int V, MemorySegment ids, MemorySegment dout, MemorySegment dtable,
+                                boolean accumulate) {
         checkIds(N, V, ids);
         long rowBytes = C * F;
-        CpuParallel.forRange(V, CpuVec.rowGrain(C), (v0, v1) ->
-                dtable.asSlice(v0 * rowBytes, (v1 - v0) * rowBytes).fill((byte) 0));
+        if (!accumulate) {
+            CpuParallel.forRange(V, CpuVec.rowGrain(C), (v0, v1) ->
+                    dtable.asSlice(v0 * rowBytes, (v1 - v0) * rowBytes).fill((byte) 0));
+        }
         // Race-free without partial buffers: each task owns a contiguous column range of every dtable row, so
         // repeated ids never collide. One range per thread (not finer) keeps each row's inner loop long.
         int parts = N < 2 * CpuVec.rowGrain(C) ? 1 : Math.min(CpuParallel.threads(), Math.max(1, C / (4 * L)));

@@ -434,11 +434,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void embeddingBackward(Tensor ids, Tensor dout, Tensor dtable) {
+    public void embeddingBackward(Tensor ids, Tensor dout, Tensor dtable, boolean accumulate) {
         onDevice(ids, dout, dtable);
         BackendChecks.embeddingBackward(ids, dout, dtable);
         int n = Math.toIntExact(ids.numel()), c = dtable.dim(-1);
-        zero(dtable); // the kernel adds rows atomically
+        if (!accumulate) zero(dtable); // the kernel adds rows atomically
         launch(CoreKernels.EMBEDDING_BACKWARD, n, 1, 1, 128, 1, 1, ids, dout, dtable, c);
     }
 

@@ -19,8 +19,16 @@ public final class EmbeddingOps {
         Tensor out = Tensor.empty(device, table.dtype(), shape);
         be(table).embeddingForward(ids, table, out);
         return Node.record(out, "embedding", (g, needs) -> {
+            if (!needs[1]) return new Tensor[] {null, null};
+            Tensor grad = table.gradFn() == null ? table.grad() : null;
+            if (grad != null && !grad.isTransposed() && grad.dtype() == table.dtype()) {
+                // A leaf table that already has a gradient (GPT-2's tied wte gets the LM head's first): add the rows
+                // into it in place, rather than through a second [V, C] buffer, 154 MB for GPT-2, then an axpy.
+                be(g).embeddingBackward(ids, g.contiguous(), grad, true);
+                return new Tensor[] {null, null};
+            }
             Tensor dtable = Tensor.empty(device, table.dtype(), table.shape());
-            be(g).embeddingBackward(ids, g.contiguous(), dtable);
+            be(g).embeddingBackward(ids, g.contiguous(), dtable, false);
             return new Tensor[] {null, dtable};
         }, ids, table);
     }

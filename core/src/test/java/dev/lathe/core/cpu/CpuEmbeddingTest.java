@@ -57,13 +57,18 @@ class CpuEmbeddingTest {
             for (int c = 0; c < C; c++) expected[ids[n] * C + c] += G[n * C + c];
         }
         MemorySegment dtable = floats(V * C);
-        CpuEmbedding.backward(N, C, V, ints(ids), floats(G), dtable);
+        dtable.fill((byte) 0x7f); // garbage (NaN): overwritten
+        CpuEmbedding.backward(N, C, V, ints(ids), floats(G), dtable, false);
         assertClose(expected, dtable, 1e-5, 1e-5, "dtable");
+        // accumulate adds the same scatter onto what is there: twice the gradient.
+        CpuEmbedding.backward(N, C, V, ints(ids), floats(G), dtable, true);
+        for (int i = 0; i < expected.length; i++) expected[i] *= 2;
+        assertClose(expected, dtable, 1e-5, 1e-5, "dtable accumulated");
     }
 
     private static void checkBackward(int N, int C, int[] ids, double[] G) {
         MemorySegment dtable = floats(V * C);
-        CpuEmbedding.backward(N, C, V, ints(ids), floats(G), dtable);
+        CpuEmbedding.backward(N, C, V, ints(ids), floats(G), dtable, false);
         // L = sum(out * G) as a function of the table.
         double[] expected = numericGrad(new double[V * C], t -> {
             double l = 0;
@@ -84,7 +89,7 @@ class CpuEmbeddingTest {
             String fwd = assertThrows(IllegalArgumentException.class,
                     () -> CpuEmbedding.forward(3, C, V, ids, table, out)).getMessage();
             String bwd = assertThrows(IllegalArgumentException.class,
-                    () -> CpuEmbedding.backward(3, C, V, ids, out, table)).getMessage();
+                    () -> CpuEmbedding.backward(3, C, V, ids, out, table, false)).getMessage();
             for (String m : new String[] {fwd, bwd}) {
                 assertTrue(m.contains("row 1") && m.contains("is " + bad), m);
             }

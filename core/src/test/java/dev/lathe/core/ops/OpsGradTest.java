@@ -276,6 +276,19 @@ class OpsGradTest {
         GradCheck.check("embedding", List.of(idx, table), in -> EmbeddingOps.embedding(in.get(0), in.get(1)));
     }
 
+    @Test
+    void tiedEmbeddingAddsItsRowsIntoTheHeadsGradientInPlace() {
+        // GPT-2's tying: the table embeds the ids and is the output head. Backward reaches the head's matmul
+        // first, so the embedding finds table.grad set and scatter-adds into it; both contributions must count.
+        Tensor table = randn(6, 5);
+        Tensor idx = Tensor.ofInts(new int[] {1, 4, 1, 0, 5, 1}, 2, 3);
+        owned.add(idx);
+        GradCheck.check("tied embedding", List.of(idx, table), in -> {
+            Tensor h = EmbeddingOps.embedding(in.get(0), in.get(1)).view(6, 5);
+            return MatmulOps.matmul(ElementwiseOps.tanh(h), in.get(1).t()); // [6 tokens, 6 vocabulary]
+        });
+    }
+
     /** Causal attention in float64 over [B, T, H·D] q/k/v with a key padding mask. */
     private static double[] attentionRef(double[] q, int qStride, int qCol, double[] k, int kStride, int kCol,
                                          double[] v, int vStride, int vCol, int[] mask, int b, int t, int h,
