@@ -4,6 +4,7 @@ import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.backend.Backend;
 import dev.lathe.core.backend.Backends;
+import dev.lathe.core.cpu.CpuGemm;
 import dev.lathe.train.cli.Args;
 import dev.lathe.train.cli.Command;
 import dev.lathe.train.cli.UsageException;
@@ -114,7 +115,7 @@ public final class BenchCommand implements Command {
         out.printf("{\"bench\":\"gemm\",\"backend\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"trans_a\":%b,\"trans_b\":%b,"
                         + "\"ms_median\":%.4f,\"ms_min\":%.4f,\"gflops\":%.4g,\"gflops_best\":%.4g,\"impl\":\"%s\"}%n",
                 backend.name(), m, n, k, transA, transB, median, sorted[0], gflops, 2.0 * m * n * k / (sorted[0] * 1e6),
-                backend.name().equals("cpu") ? "java-vector" : backend.name());
+                backend.name().equals("cpu") ? CpuGemm.implementation() : backend.name());
         return 0;
     }
 

@@ -2,8 +2,12 @@ package dev.lathe.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lathe.core.cpu.CpuGemm;
+import dev.lathe.core.cpu.NativeBlas;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -58,5 +62,31 @@ class CliTest {
         JsonNode last = r.jsonLines().get(r.jsonLines().size() - 1);
         assertEquals(33, last.get("m").asInt());
         assertTrue(last.get("ms_median").asDouble() > 0 && last.has("gflops"), r.out());
+        assertEquals("java-vector", last.get("impl").asText());
+    }
+
+    @Test
+    void blasFlagSelectsTheGemmImplementation() {
+        try {
+            Cli.Result bad = Cli.run("bench", "gemm", "--blas", "fortran", "--m", "8", "--n", "8", "--k", "8");
+            assertEquals(2, bad.code(), bad.err());
+            assertTrue(bad.err().contains("--blas must be java or native, got 'fortran'"), bad.err());
+            System.setProperty("lathe.blasLibrary", "/nonexistent/libnoblas.so");
+            Cli.Result missing = Cli.run("bench", "gemm", "--blas", "native", "--m", "8", "--n", "8", "--k", "8");
+            assertEquals(2, missing.code(), missing.err());
+            assertTrue(missing.err().contains("--blas native: no native BLAS") && missing.err().contains("/nonexistent"),
+                    missing.err());
+            System.clearProperty("lathe.blasLibrary");
+            assumeTrue(NativeBlas.find(null, new ArrayList<>()).isPresent(), "no CBLAS installed");
+            Cli.Result r = Cli.run("bench", "gemm", "--m", "33", "--blas", "native", "--n", "17", "--k", "9",
+                    "--iters", "2", "--warmup", "1", "--warmup-seconds", "0");
+            assertEquals(0, r.code(), r.err());
+            JsonNode last = r.jsonLines().get(r.jsonLines().size() - 1);
+            assertTrue(last.get("impl").asText().startsWith("native:"), r.out());
+            assertTrue(r.err().contains("CPU GEMMs on native:"), r.err());
+        } finally {
+            System.clearProperty("lathe.blasLibrary");
+            CpuGemm.useBlas(null);
+        }
     }
 }

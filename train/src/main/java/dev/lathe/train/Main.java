@@ -4,8 +4,12 @@ import dev.lathe.train.cli.Args;
 import dev.lathe.train.cli.Command;
 import dev.lathe.train.cli.UsageException;
 import dev.lathe.train.trainer.NonFiniteException;
+import dev.lathe.core.cpu.CpuGemm;
+import dev.lathe.core.cpu.NativeBlas;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
@@ -45,12 +49,13 @@ public final class Main {
             err.println("lathe: unknown command '" + argv[0] + "' (see ./lathe --help)");
             return 2;
         }
-        var rest = Arrays.asList(argv).subList(1, argv.length);
+        List<String> rest = new ArrayList<>(Arrays.asList(argv).subList(1, argv.length));
         if (rest.contains("--help") || rest.contains("-h")) {
             out.println(cmd.usage());
             return 0;
         }
         try {
+            selectBlas(rest, err);
             return cmd.run(Args.parse(rest), out, err);
         } catch (UsageException | NonFiniteException e) {
             err.println("lathe " + cmd.name() + ": " + e.getMessage());
@@ -59,6 +64,31 @@ public final class Main {
             err.println("lathe " + cmd.name() + ": internal error: " + e);
             e.printStackTrace(err);
             return 1;
+        }
+    }
+
+    /**
+     * Takes the global {@code --blas java|native} out of args and applies it: native hands the CPU backend's GEMMs to
+     * an installed CBLAS ({@code -Dlathe.blasLibrary=PATH} names one; otherwise OpenBLAS, MKL, BLIS or the system
+     * BLAS is searched for), java (the default) keeps the built-in kernel.
+     */
+    static void selectBlas(List<String> args, PrintStream err) {
+        int i = args.indexOf("--blas");
+        if (i < 0) return;
+        if (i + 1 >= args.size()) throw new UsageException("--blas needs a value: java or native");
+        String choice = args.get(i + 1);
+        args.subList(i, i + 2).clear();
+        switch (choice) {
+            case "java" -> CpuGemm.useBlas(null);
+            case "native" -> {
+                try {
+                    CpuGemm.useBlas(NativeBlas.load(System.getProperty("lathe.blasLibrary")));
+                } catch (IllegalStateException e) {
+                    throw new UsageException("--blas native: " + e.getMessage());
+                }
+                err.println("lathe: CPU GEMMs on " + CpuGemm.implementation());
+            }
+            default -> throw new UsageException("--blas must be java or native, got '" + choice + "'");
         }
     }
 
@@ -75,6 +105,8 @@ public final class Main {
         commands.values().forEach(c -> sb.append(String.format("  %-10s %s%n", c.name(), c.summary())));
         sb.append(String.format("  %-10s %s%n", "help", "this list; ./lathe <command> --help for one command"));
         sb.append(String.format("  %-10s %s%n", "version", "print the version"));
+        sb.append("\nEvery command takes --blas java|native: native runs the CPU GEMMs on an installed BLAS (OpenBLAS,\n");
+        sb.append("MKL, BLIS; -Dlathe.blasLibrary=PATH in LATHE_JAVA_OPTS names one), java (default) on Lathe's kernel.\n");
         sb.append("\nData goes to stdout (JSON lines where structured); progress and logs go to stderr.\n");
         sb.append("Exit codes: 0 success, 2 bad usage or input, 1 internal error.\n");
         return sb.toString();

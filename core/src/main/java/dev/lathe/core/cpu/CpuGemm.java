@@ -64,11 +64,25 @@ public final class CpuGemm {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+    /** When set ({@code --blas native}), products go to this library's cblas_sgemm instead of the Java kernel. */
+    private static volatile NativeBlas blas;
+
     /** One product's operands; element offsets are folded into the segments by slicing. */
     private record Problem(boolean transA, boolean transB, int m, int n, int k, float alpha,
                            MemorySegment a, int lda, MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {}
 
     private CpuGemm() {}
+
+    /** Routes every product to {@code nativeBlas}'s cblas_sgemm, or back to the Java kernel when null. */
+    public static void useBlas(NativeBlas nativeBlas) {
+        blas = nativeBlas;
+    }
+
+    /** What computes the products: {@code java-vector}, or {@code native:} and the BLAS library. */
+    public static String implementation() {
+        NativeBlas b = blas;
+        return b == null ? "java-vector" : "native:" + b.library();
+    }
 
     /**
      * Row-major C[m,n] = alpha * op(A)[m,k] @ op(B)[k,n] + beta * C. op(A)=A stored [m,k] (lda>=k) or, if
@@ -98,7 +112,7 @@ public final class CpuGemm {
         Problem last = item(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC,
                 batch - 1);
         check(transA, transB, m, n, k, last.a(), lda, last.b(), ldb, last.c(), ldc);
-        if (strideC == 0 || batch < CpuParallel.threads()) {
+        if (strideC == 0 || batch < CpuParallel.threads() || blas != null) {
             // Few products (or one shared C): run them one after another, each threaded inside.
             for (int i = 0; i < batch; i++) {
                 run(item(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, i),
@@ -126,6 +140,14 @@ public final class CpuGemm {
         if (p.m() == 0 || p.n() == 0) return;
         if (p.k() == 0 || p.alpha() == 0f) {
             scale(p.c(), p.ldc(), p.m(), p.n(), p.beta());
+            return;
+        }
+        NativeBlas nb = blas;
+        if (nb != null) {
+            // The library threads itself: park the team's spinning workers so they do not hold the cores.
+            CpuParallel.parkWorkers();
+            nb.sgemm(p.transA(), p.transB(), p.m(), p.n(), p.k(), p.alpha(), p.a(), p.lda(), p.b(), p.ldb(), p.beta(),
+                    p.c(), p.ldc());
             return;
         }
         long flops = 2L * p.m() * p.n() * p.k();

@@ -64,6 +64,14 @@ public final class CpuParallel {
         if (count == 1 || TEAM == null || !TEAM.tryRun(count, 1, body)) body.run(0, count);
     }
 
+    /**
+     * Makes workers that are spinning after a loop park now instead of at the end of their spin: for code that is
+     * about to run on other threads (a native BLAS's own pool) and needs the cores.
+     */
+    public static void parkWorkers() {
+        if (TEAM != null) TEAM.parkEpoch++;
+    }
+
     /** One loop: chunks are claimed from {@code next}; {@code done} counts finished indices. */
     private static final class Job {
         final int n, chunk;
@@ -96,6 +104,8 @@ public final class CpuParallel {
         private final ReentrantLock lock = new ReentrantLock();
         private final Worker[] workers;
         private volatile Job job;
+        /** Bumped by parkWorkers(); a spinning worker that sees it change parks at once. */
+        private volatile int parkEpoch;
 
         Team(int size) {
             workers = new Worker[size];
@@ -157,8 +167,9 @@ public final class CpuParallel {
                     continue;
                 }
                 long start = System.nanoTime();
+                int epoch = team.parkEpoch;
                 while ((j = team.job) == null || j == last) {
-                    if (System.nanoTime() - start < SPIN_NANOS) {
+                    if (System.nanoTime() - start < SPIN_NANOS && team.parkEpoch == epoch) {
                         Thread.onSpinWait();
                         continue;
                     }
@@ -169,6 +180,7 @@ public final class CpuParallel {
                     if (j == null || j == last) LockSupport.park(this);
                     parked = false;
                     start = System.nanoTime();
+                    epoch = team.parkEpoch;
                 }
             }
         }
