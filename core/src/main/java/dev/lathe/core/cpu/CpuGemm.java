@@ -113,7 +113,7 @@ public final class CpuGemm {
                 batch - 1);
         check(transA, transB, m, n, k, last.a(), lda, last.b(), ldb, last.c(), ldc);
         if (strideC == 0 || batch < CpuParallel.threads() || blas != null) {
-            // Few products (or one shared C): run them one after another, each threaded inside.
+            // Few products, one shared C, or a native BLAS (which threads itself): one product after another.
             for (int i = 0; i < batch; i++) {
                 run(item(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, i),
                         true);
@@ -152,7 +152,7 @@ public final class CpuGemm {
         }
         long flops = 2L * p.m() * p.n() * p.k();
         if (!mayThread || CpuParallel.threads() == 1 || flops < PARALLEL_MIN_FLOPS) {
-            blocked(p, 0, p.m(), 0, p.n());
+            blocked(p);
         } else if (p.n() >= p.m()) {
             wide(p);
         } else {
@@ -225,20 +225,20 @@ public final class CpuGemm {
         }
     }
 
-    /** C[i0..i1, j0..j1] of problem p, the five-loop GotoBLAS nest on the calling thread's scratch. */
-    private static void blocked(Problem p, int i0, int i1, int j0, int j1) {
+    /** Problem p on the calling thread alone: the five-loop GotoBLAS nest on its scratch. */
+    private static void blocked(Problem p) {
         Scratch s = SCRATCH.get();
         long ldcBytes = (long) p.ldc() * Float.BYTES;
         int kb = kBlock(p.k());
-        for (int jc = j0; jc < j1; jc += NC) {
-            int nc = Math.min(NC, j1 - jc);
+        for (int jc = 0; jc < p.n(); jc += NC) {
+            int nc = Math.min(NC, p.n() - jc);
             for (int pc = 0; pc < p.k(); pc += kb) {
                 int kc = Math.min(kb, p.k() - pc);
                 // Only the first K block applies the caller's beta; later ones accumulate onto it.
                 float beta = pc == 0 ? p.beta() : 1f;
                 GemmPacking.packB(p.transB(), p.b(), p.ldb(), pc, kc, jc, nc, s.b, 0);
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
+                for (int ic = 0; ic < p.m(); ic += MC) {
+                    int mc = Math.min(MC, p.m() - ic);
                     GemmPacking.packA(p.transA(), p.a(), p.lda(), ic, mc, pc, kc, s.a, 0);
                     sweep(s, kc, s.a, 0, mc, s.b, nc, beta, p, ic * ldcBytes + (long) jc * Float.BYTES, ldcBytes);
                 }
