@@ -74,12 +74,9 @@ public final class Scope implements AutoCloseable {
         return false;
     }
 
-    /** Whether this scope owns {@code t} (it would close it). */
-    public boolean owns(Tensor t) {
-        for (int i = owned.size() - 1; i >= 0; i--) {
-            if (owned.get(i) == t) return true;
-        }
-        return false;
+    /** Takes {@code t} out of this scope if it owns it, and returns whether it did; the caller then owns it. */
+    public boolean detachIfOwned(Tensor t) {
+        return release(t);
     }
 
     /**

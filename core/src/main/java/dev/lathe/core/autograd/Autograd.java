@@ -98,10 +98,7 @@ public final class Autograd {
                 Tensor before = pending.get(producer);
                 Tensor merged = before == null ? grads[i] : sum(before, grads[i]);
                 pending.put(producer, merged);
-                if (nodeScope.owns(merged)) {
-                    nodeScope.detach(merged);
-                    held.add(merged);
-                }
+                if (nodeScope.detachIfOwned(merged)) held.add(merged);
                 if (before != null) release(before, pending, held);
             }
             release(g, pending, held);

@@ -44,7 +44,7 @@ public final class HostAllocator {
     /** Allocates {@code bytes} (rounded up to the alignment), uninitialised. */
     public static MemorySegment allocate(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("negative allocation: " + bytes);
-        long size = Math.max(ALIGNMENT, (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT);
+        long size = alignedSize(bytes);
         MemorySegment raw = null;
         if (CACHE != null && size >= HostBlockCache.MIN_BLOCK) {
             size = HostBlockCache.sizeClass(size);
@@ -60,7 +60,7 @@ public final class HostAllocator {
     /** Frees a segment returned by {@link #allocate}. */
     public static void free(MemorySegment segment) {
         long bytes = segment.byteSize();
-        long size = Math.max(ALIGNMENT, (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT);
+        long size = alignedSize(bytes);
         if (CACHE != null && size >= HostBlockCache.MIN_BLOCK) CACHE.put(segment, HostBlockCache.sizeClass(size));
         else freeRaw(segment);
         LIVE_BYTES.addAndGet(-bytes);
@@ -75,6 +75,11 @@ public final class HostAllocator {
     /** Returns the cached blocks to the C allocator (and so, for large ones, to the operating system). */
     public static void releaseCached() {
         if (CACHE != null) CACHE.clear();
+    }
+
+    /** The size allocate() asks for: bytes rounded up to the alignment, at least one unit. */
+    private static long alignedSize(long bytes) {
+        return Math.max(ALIGNMENT, (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT);
     }
 
     private static MemorySegment allocateRaw(long size) {
