@@ -29,6 +29,12 @@ final class GemmPacking {
     private static final VectorShuffle<Float> ZIP_HI =
             VectorShuffle.fromOp(S, i -> (i % 2 == 0 ? 0 : L) + L / 2 + i / 2);
 
+    /** Two-vector half joins: lo = a[0..L/2] b[0..L/2], hi = a[L/2..L] b[L/2..L] (index L + i picks b[i]). */
+    private static final VectorShuffle<Float> HALVES_LO =
+            VectorShuffle.fromOp(S, i -> i < L / 2 ? i : L + i - L / 2);
+    private static final VectorShuffle<Float> HALVES_HI =
+            VectorShuffle.fromOp(S, i -> i < L / 2 ? L / 2 + i : L + i);
+
     private GemmPacking() {}
 
     /**
@@ -42,10 +48,19 @@ final class GemmPacking {
             int d = dOff + s * kc;
             if (mr < MR) Arrays.fill(dst, d, d + MR * kc, 0f);
             if (transA) {
-                // Row p of the sliver is mr contiguous floats of A's row p0+p. Scalar copies: a 128-bit vector
-                // copy here measured 2x faster alone, but its second vector shape in the shared FloatVector
-                // call sites left the 256-bit packing in transpose8 running un-intrinsified inside a training step.
+                // Row p of the sliver is mr contiguous floats of A's row p0+p. Two full slivers side by side
+                // (8 columns = one 256-bit vector a row) go by vector pairs; the rest are scalar copies.
                 long row = ((long) p0 * lda + i0 + s) * FB;
+                if (L == 2 * MR && mc - s >= 2 * MR) {
+                    int done = splitPairs(a, row, lda * FB, kc, dst, d, d + MR * kc);
+                    for (int p = done; p < kc; p++) {
+                        for (int r = 0; r < 2 * MR; r++) {
+                            dst[d + (r / MR) * MR * kc + p * MR + r % MR] = a.get(F, row + (p * lda + r) * FB);
+                        }
+                    }
+                    s += MR; // the second sliver is done too
+                    continue;
+                }
                 for (int p = 0; p < kc; p++, row += lda * FB) {
                     for (int r = 0; r < mr; r++) dst[d + p * MR + r] = a.get(F, row + r * FB);
                 }
@@ -79,6 +94,23 @@ final class GemmPacking {
             t0.rearrange(ZIP_HI, t2).intoArray(dst, q + L);
             t1.rearrange(ZIP_LO, t3).intoArray(dst, q + 2 * L);
             t1.rearrange(ZIP_HI, t3).intoArray(dst, q + 3 * L);
+        }
+        return p;
+    }
+
+    /**
+     * Transposed-A fast path for 8-lane vectors: two full slivers at once (columns i .. i+8 of A's rows, at byte
+     * offset {@code row}, pitch ldaBytes) for sliver rows [0, kc rounded down to 2); returns how many rows it did.
+     * Per two rows p, p+1 of A: v0 = A[p][i..i+8], v1 = A[p+1][i..i+8]; the first sliver's rows p, p+1 are the
+     * lower halves (v0[0..4] v1[0..4], one vector at dst[d0 + p*MR]) and the second's the upper halves. Scalar
+     * copies did this at ~2-3 ns a float: a fifth of a weight gradient's time (xᵀ·dy, k = 256).
+     */
+    private static int splitPairs(MemorySegment a, long row, long ldaBytes, int kc, float[] dst, int d0, int d1) {
+        int p = 0;
+        for (; p + 2 <= kc; p += 2, row += 2 * ldaBytes) {
+            FloatVector v0 = load(a, row), v1 = load(a, row + ldaBytes);
+            v0.rearrange(HALVES_LO, v1).intoArray(dst, d0 + p * MR);
+            v0.rearrange(HALVES_HI, v1).intoArray(dst, d1 + p * MR);
         }
         return p;
     }
