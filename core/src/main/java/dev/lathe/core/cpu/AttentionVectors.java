@@ -17,9 +17,9 @@ final class AttentionVectors {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    /** Lane -> block row (lane % 4) for key-major [key][4 rows] data. */
     /** Per-thread scratch of the attention kernels, grown on demand and reused by every task on the thread. */
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    /** Lane -> block row (lane % 4) for key-major [key][4 rows] data. */
     private static final int[] ROW_OF_LANE = IntStream.range(0, S.length()).map(i -> i % 4).toArray();
 
     private AttentionVectors() {}
@@ -79,8 +79,13 @@ final class AttentionVectors {
 
     /** a[ao+i*D+d] += c[co+i] * seg[x+d] for the 4 rows i of a block. */
     static void axpy4Into(float[] c, int co, MemorySegment seg, long x, float[] a, int ao, int D) {
-        int d = 0;
-        int bound = S.loopBound(D);
+        axpy4Into(0, c, co, seg, x, a, ao, D);
+    }
+
+    /** {@link #axpy4Into} over columns [from, D) only. */
+    private static void axpy4Into(int from, float[] c, int co, MemorySegment seg, long x, float[] a, int ao, int D) {
+        int d = from;
+        int bound = from + S.loopBound(D - from);
         FloatVector w0 = FloatVector.broadcast(S, c[co]), w1 = FloatVector.broadcast(S, c[co + 1]);
         FloatVector w2 = FloatVector.broadcast(S, c[co + 2]), w3 = FloatVector.broadcast(S, c[co + 3]);
         for (; d < bound; d += S.length()) {
@@ -96,6 +101,54 @@ final class AttentionVectors {
             a[ao + D + d] += c[co + 1] * xd;
             a[ao + 2 * D + d] += c[co + 2] * xd;
             a[ao + 3 * D + d] += c[co + 3] * xd;
+        }
+    }
+
+    /**
+     * a[ao+i*D+d] += sum_j c[co+4j+i] * seg[x+j*rowBytes+d] for the 4 rows i of a block and n rows j of seg
+     * (key-major weights [j][4], e.g. probabilities times value rows): {@link #axpy4Into} for each j in turn, the
+     * same roundings in the same order, but a chunk of the 4 accumulator rows (4 x 2 vectors) stays in registers
+     * across all n rows of seg instead of a load and a store of it per row.
+     */
+    static void axpy4IntoRows(float[] c, int co, int n, MemorySegment seg, long x, long rowBytes, float[] a, int ao,
+                              int D) {
+        int L = S.length(), d = 0;
+        for (; d + 2 * L <= D; d += 2 * L) {
+            FloatVector a00 = FloatVector.fromArray(S, a, ao + d), a01 = FloatVector.fromArray(S, a, ao + d + L);
+            FloatVector a10 = FloatVector.fromArray(S, a, ao + D + d);
+            FloatVector a11 = FloatVector.fromArray(S, a, ao + D + d + L);
+            FloatVector a20 = FloatVector.fromArray(S, a, ao + 2 * D + d);
+            FloatVector a21 = FloatVector.fromArray(S, a, ao + 2 * D + d + L);
+            FloatVector a30 = FloatVector.fromArray(S, a, ao + 3 * D + d);
+            FloatVector a31 = FloatVector.fromArray(S, a, ao + 3 * D + d + L);
+            long xj = x + 4L * d;
+            for (int j = 0, cj = co; j < n; j++, cj += 4, xj += rowBytes) {
+                FloatVector x0 = FloatVector.fromMemorySegment(S, seg, xj, NATIVE);
+                FloatVector x1 = FloatVector.fromMemorySegment(S, seg, xj + 4L * L, NATIVE);
+                FloatVector w = FloatVector.broadcast(S, c[cj]);
+                a00 = x0.fma(w, a00);
+                a01 = x1.fma(w, a01);
+                w = FloatVector.broadcast(S, c[cj + 1]);
+                a10 = x0.fma(w, a10);
+                a11 = x1.fma(w, a11);
+                w = FloatVector.broadcast(S, c[cj + 2]);
+                a20 = x0.fma(w, a20);
+                a21 = x1.fma(w, a21);
+                w = FloatVector.broadcast(S, c[cj + 3]);
+                a30 = x0.fma(w, a30);
+                a31 = x1.fma(w, a31);
+            }
+            a00.intoArray(a, ao + d);
+            a01.intoArray(a, ao + d + L);
+            a10.intoArray(a, ao + D + d);
+            a11.intoArray(a, ao + D + d + L);
+            a20.intoArray(a, ao + 2 * D + d);
+            a21.intoArray(a, ao + 2 * D + d + L);
+            a30.intoArray(a, ao + 3 * D + d);
+            a31.intoArray(a, ao + 3 * D + d + L);
+        }
+        if (d < D) { // a head dim that is not a multiple of 2 vectors: the rest row by row
+            for (int j = 0; j < n; j++) axpy4Into(d, c, co + 4 * j, seg, x + j * rowBytes, a, ao, D);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.lathe.core.cpu;
 
 import static dev.lathe.core.cpu.AttentionVectors.axpy4Into;
+import static dev.lathe.core.cpu.AttentionVectors.axpy4IntoRows;
 import static dev.lathe.core.cpu.AttentionVectors.axpy4Out;
 import static dev.lathe.core.cpu.AttentionVectors.dot;
 import static dev.lathe.core.cpu.AttentionVectors.dot4;
@@ -85,7 +86,7 @@ public final class CpuAttention {
         Dims x = new Dims(B, T, H, Hkv, D, scale, keyMask, masking);
         // One task = one (b, kv head): it owns dk/dv rows of that kv head and dq rows of its H/Hkv query heads.
         CpuParallel.forRange(B * Hkv, 1, (from, to) -> {
-            float[] s = AttentionVectors.scratch(3 * ROWS * D + ROWS * TILE + 6 * ROWS);
+            float[] s = AttentionVectors.scratch(3 * ROWS * D + 2 * ROWS * TILE + 5 * ROWS);
             for (int task = from; task < to; task++) {
                 int b = task / Hkv, kvh = task % Hkv;
                 for (int t = 0; t < T; t++) {
@@ -139,12 +140,11 @@ public final class CpuAttention {
             // l_i += p_ij; acc_i += p_ij * v_j: each v row loaded once for the 4 query rows.
             for (int j = 0; j < n; j++) {
                 for (int i = 0; i < ROWS; i++) s[L + i] += s[P + j * ROWS + i];
-                if (!x.allowed(b, s0 + j)) continue;
-                if (x.dropping()) { // the sum above is undropped; the values see p·z
+                if (x.dropping() && x.allowed(b, s0 + j)) { // the sum above is undropped; the values see p·z
                     for (int i = 0; i < rows; i++) s[P + j * ROWS + i] *= x.keptFactor(b, h, t0 + i, s0 + j);
                 }
-                axpy4Into(s, P + j * ROWS, v.seg(), v.offset(base + s0 + j, kvh, D), s, ACC, D);
             }
+            accumulateRows(x, b, s0, n, s, P, v, base, kvh, ACC);
         }
         // l == 0 only when no key is allowed: the accumulator is still zero, so out = 0 and lse = -inf.
         for (int i = 0; i < rows; i++) {
@@ -159,14 +159,14 @@ public final class CpuAttention {
      * Query rows t0 .. t0+3 of (b, h): their dq rows (written), and their contributions to dk, dv of keys
      * s <= t (added). Rows past T, and rows with no allowed key (lse = -inf), get p = 0.
      * s: [qs (4 rows of D) | dout (4 rows of D) | dq (4 rows of D) | p (TILE keys x 4 rows)
-     *     | exp shift = lse (4) | Delta (4) | dp (4) | ds (4) | scale*ds (4) | p*z (4)].
+     *     | exp shift = lse (4) | Delta (4) | dp (4) | ds (4) | p*z (4) | scale*ds (TILE keys x 4 rows)].
      */
     private static void backwardBlock(Dims x, int b, int h, int t0, AttentionRows q, AttentionRows k,
                                       AttentionRows v, AttentionRows out, MemorySegment lse, AttentionRows dout,
                                       AttentionRows dq, AttentionRows dk, AttentionRows dv, float[] s) {
         int D = x.D(), kvh = h / x.group(), rows = Math.min(ROWS, x.T() - t0), last = t0 + rows - 1;
         int QS = 0, DO = ROWS * D, DQ = 2 * ROWS * D, P = 3 * ROWS * D, SH = P + ROWS * TILE;
-        int DELTA = SH + ROWS, DP = DELTA + ROWS, DS = DP + ROWS, DSQ = DS + ROWS, PZ = DSQ + ROWS;
+        int DELTA = SH + ROWS, DP = DELTA + ROWS, DS = DP + ROWS, PZ = DS + ROWS, DSQ = PZ + ROWS;
         long base = (long) b * x.T();
         Arrays.fill(s, 0, 3 * ROWS * D, 0f);
         for (int i = 0; i < ROWS; i++) {
@@ -185,20 +185,36 @@ public final class CpuAttention {
             for (int j = 0; j < n; j++) {
                 int key = s0 + j, pj = P + j * ROWS;
                 if (!x.allowed(b, key)) continue;
-                long kOff = k.offset(base + key, kvh, D);
                 dot4(s, DO, v.seg(), v.offset(base + key, kvh, D), D, s, DP); // dp_i = dout_i·v_s
                 for (int i = 0; i < ROWS; i++) {
                     float z = x.dropping() && i < rows ? x.keptFactor(b, h, t0 + i, key) : 1f;
                     s[PZ + i] = s[pj + i] * z;
                     s[DS + i] = s[pj + i] * (z * s[DP + i] - s[DELTA + i]); // softmax (and dropout) backward
-                    s[DSQ + i] = x.scale() * s[DS + i];
+                    s[DSQ + j * ROWS + i] = x.scale() * s[DS + i];
                 }
                 axpy4Out(s, PZ, s, DO, dv.seg(), dv.offset(base + key, kvh, D), D); // dv_s += sum_i p_i z_i dout_i
                 axpy4Out(s, DS, s, QS, dk.seg(), dk.offset(base + key, kvh, D), D); // dk_s += sum_i ds_i scale q_i
-                axpy4Into(s, DSQ, k.seg(), kOff, s, DQ, D);                          // dq_i += scale ds_i k_s
             }
+            accumulateRows(x, b, s0, n, s, DSQ, k, base, kvh, DQ); // dq_i += sum_s scale ds_is k_s
         }
         for (int i = 0; i < rows; i++) store(1f, s, DQ + i * D, dq.seg(), dq.offset(base + t0 + i, h, D), D);
+    }
+
+    /**
+     * acc_i += sum_j w_ij r_{s0+j} for the block's 4 rows i over the tile's allowed keys j (rows r of k or v,
+     * weights key-major at s[W + 4j + i]): with every key allowed one sweep of the tile's rows, each chunk of the
+     * accumulators held in registers; with a key mask, key by key.
+     */
+    private static void accumulateRows(Dims x, int b, int s0, int n, float[] s, int W, AttentionRows r, long base,
+                                       int kvh, int ACC) {
+        int D = x.D();
+        if (x.keyMask() == null) {
+            axpy4IntoRows(s, W, n, r.seg(), r.offset(base + s0, kvh, D), r.rowStride() * Float.BYTES, s, ACC, D);
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            if (x.allowed(b, s0 + j)) axpy4Into(s, W + j * ROWS, r.seg(), r.offset(base + s0 + j, kvh, D), s, ACC, D);
+        }
     }
 
     /**

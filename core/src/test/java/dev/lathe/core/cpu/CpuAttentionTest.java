@@ -85,6 +85,8 @@ class CpuAttentionTest {
         checkBackward(new Shape(1, 6, 4, 2, 12, false, new int[] {0, 0, 1, 1, 1, 1}), 12);
         checkBackward(new Shape(1, 35, 2, 1, 3, true, null), 13); // two key tiles
         checkBackward(new Shape(2, 1, 1, 1, 8, false, null), 14); // T = 1
+        checkBackward(new Shape(1, 40, 2, 2, 24, true, null), 15); // two key tiles, D = two vectors + one (AVX2)
+        checkBackward(new Shape(2, 9, 2, 1, 16, false, new int[] {1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}), 16);
     }
 
     /** Runs the kernel forward, compares out and lse with the reference, and returns the kernel's lse. */
