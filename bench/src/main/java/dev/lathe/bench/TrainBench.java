@@ -27,10 +27,10 @@ import java.util.Random;
  * {@code ./lathe bench train --preset gpt2-124m --batch-size 4 --seq-len 64 --steps 5}: full fp32 training steps of
  * a randomly initialised GPT-2 on random tokens — forward, mean next-token cross-entropy through the fused LM
  * head (as SFT computes it: {@link FusedLinearLogProbs#forwardBackward}, never the [B·T, V] logits), backward,
- * global grad-norm clip at 1.0 and AdamW (PyTorch defaults, one parameter group). Reports the median step after
- * warm-up, each phase's median, the loss of the first and the last step (the same tokens every step, so it falls),
- * and the process's peak resident memory (VmHWM). {@code bench/peers/
- * pytorch_train_step.py} times the same step in PyTorch.
+ * global grad-norm clip at 1.0 (the {@code clip} phase measures the norm; its coefficient is folded into the
+ * update) and AdamW (PyTorch defaults, one parameter group). Reports the median step after warm-up, each phase's
+ * median, the loss of the first and the last step (the same tokens every step, so it falls), and the process's
+ * peak resident memory (VmHWM). {@code bench/peers/pytorch_train_step.py} times the same step in PyTorch.
  *
  * <p>{@code --device cuda} runs it on the GPU (the device is synchronised before each clock reading);
  * {@code --precision bf16} runs forward and backward under {@link Autocast} (BF16 GEMM operands, F32 master
@@ -113,9 +113,9 @@ final class TrainBench {
                         t[2] = clock(backend);
                         head.objective().backward();
                         t[3] = clock(backend);
-                        GradClip.clipGradNorm(trainable, 1.0);
+                        float clip = GradClip.measure(trainable, 1.0).coefficient();
                         t[4] = clock(backend);
-                        optimizer.step();
+                        optimizer.step(clip);
                         trainable.forEach(Tensor::zeroGrad);
                         t[5] = clock(backend);
                         loss = head.objective().item();

@@ -168,7 +168,10 @@ public interface Backend {
 
     // ---- optimizer
 
-    /** PyTorch AdamW on one parameter, in place on param, m and v. */
+    /**
+     * PyTorch AdamW on one parameter, in place on param, m and v, from the gradient times {@code hyper.gradScale()}
+     * (the CPU reads grad and scales it on the fly; a backend may instead scale grad in place first).
+     */
     void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWHyper hyper);
 
     /**

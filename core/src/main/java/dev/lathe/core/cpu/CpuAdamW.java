@@ -17,7 +17,7 @@ public final class CpuAdamW {
     private CpuAdamW() {}
 
     /**
-     * Updates param, m, v [n] in place from grad [n] at 1-based step t:
+     * Updates param, m, v [n] in place from grad [n] at 1-based step t, g = gradScale·grad (grad is only read):
      * <pre>
      *   p *= 1 - lr·wd
      *   m  = b1·m + (1 - b1)·g
@@ -27,7 +27,8 @@ public final class CpuAdamW {
      * The step constants are computed in double, as PyTorch does with Python floats.
      */
     public static void step(long n, MemorySegment param, MemorySegment grad, MemorySegment m, MemorySegment v,
-                            float lr, float beta1, float beta2, float eps, float weightDecay, long step) {
+                            float lr, float beta1, float beta2, float eps, float weightDecay, long step,
+                            float gradScale) {
         if (step < 1) throw new IllegalArgumentException("step is 1-based, got " + step);
         float decay = (float) (1 - (double) lr * weightDecay);
         float stepSize = (float) (lr / (1 - Math.pow(beta1, step)));
@@ -38,7 +39,7 @@ public final class CpuAdamW {
             long i = from;
             for (long end = CpuRanges.vectorEnd(from, to, LANES); i < end; i += LANES) {
                 long off = i * 4;
-                FloatVector g = FloatVector.fromMemorySegment(F, grad, off, NATIVE);
+                FloatVector g = FloatVector.fromMemorySegment(F, grad, off, NATIVE).mul(gradScale);
                 FloatVector mi = FloatVector.fromMemorySegment(F, m, off, NATIVE).mul(beta1).add(g.mul(oneMinusB1));
                 FloatVector vi = FloatVector.fromMemorySegment(F, v, off, NATIVE).mul(beta2)
                         .add(g.mul(g).mul(oneMinusB2));
@@ -49,7 +50,7 @@ public final class CpuAdamW {
                 vi.intoMemorySegment(v, off, NATIVE);
             }
             for (; i < to; i++) {
-                float g = grad.getAtIndex(JAVA_FLOAT, i);
+                float g = grad.getAtIndex(JAVA_FLOAT, i) * gradScale;
                 float mi = m.getAtIndex(JAVA_FLOAT, i) * beta1 + g * oneMinusB1;
                 float vi = v.getAtIndex(JAVA_FLOAT, i) * beta2 + g * g * oneMinusB2;
                 float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;

@@ -329,7 +329,7 @@ public final class CpuBackend implements Backend {
     public void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWHyper h) {
         BackendChecks.adamw(param, grad, m, v, h);
         CpuAdamW.step(param.numel(), param.segment(), grad.segment(), m.segment(), v.segment(),
-                h.lr(), h.beta1(), h.beta2(), h.eps(), h.weightDecay(), h.step());
+                h.lr(), h.beta1(), h.beta2(), h.eps(), h.weightDecay(), h.step(), h.gradScale());
     }
 
     // ---------------------------------------------------------------- kernel arguments

@@ -484,6 +484,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWHyper h) {
         checkAdamW(param, grad, m, v, h);
+        applyGradScale(List.of(grad), h);
         AdamWConstants c = AdamWConstants.of(h);
         long n = param.numel();
         launchElements(CoreKernels.ADAMW_STEP, n, param, grad, m, v, n, h.beta1(), h.beta2(), h.eps(), c.decay(), c.stepSize(),
@@ -497,6 +498,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void adamwSteps(List<Tensor> params, List<Tensor> grads, List<Tensor> ms, List<Tensor> vs, AdamWHyper h) {
         for (int i = 0; i < params.size(); i++) checkAdamW(params.get(i), grads.get(i), ms.get(i), vs.get(i), h);
+        applyGradScale(grads, h);
         AdamWConstants c = AdamWConstants.of(h);
         for (int from = 0; from < params.size(); from += MAX_GRID_YZ) {
             int count = Math.min(MAX_GRID_YZ, params.size() - from);
@@ -522,6 +524,15 @@ public final class CudaBackend implements Backend {
                         h.beta2(), h.eps(), c.decay(), c.stepSize(), c.bc2Sqrt());
             }
         }
+    }
+
+    /**
+     * grad *= gradScale in place before the update kernels, which read the gradient as it is: on a GPU the extra
+     * pass is cheap next to the CPU's, where the scale is fused into the update.
+     */
+    private void applyGradScale(List<Tensor> grads, AdamWHyper h) {
+        if (h.gradScale() == 1f) return;
+        for (Tensor g : grads) scale(g, h.gradScale(), g);
     }
 
     private static void checkAdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWHyper h) {

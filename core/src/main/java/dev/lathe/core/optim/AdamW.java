@@ -58,13 +58,22 @@ public final class AdamW implements AutoCloseable {
 
     /** Updates every parameter that has a gradient; parameters without one are skipped, as in PyTorch. */
     public void step() {
-        step++;
-        update(decayed, config.weightDecay());
-        update(notDecayed, 0f);
+        step(1f);
     }
 
-    private void update(List<Tensor> params, float weightDecay) {
-        var hyper = new AdamWHyper(lr, config.beta1(), config.beta2(), config.eps(), weightDecay, step);
+    /**
+     * {@link #step()} from every gradient times {@code gradScale} (e.g. {@link GradClip.Clip#coefficient()}): the
+     * same update as scaling the gradients in place first, without a pass of its own over them. The gradients'
+     * contents are unspecified afterwards (a GPU scales them in place; the CPU leaves them as they were).
+     */
+    public void step(float gradScale) {
+        step++;
+        update(decayed, config.weightDecay(), gradScale);
+        update(notDecayed, 0f, gradScale);
+    }
+
+    private void update(List<Tensor> params, float weightDecay, float gradScale) {
+        var hyper = new AdamWHyper(lr, config.beta1(), config.beta2(), config.eps(), weightDecay, step, gradScale);
         // One call per device with every parameter that has a gradient (a single multi-tensor launch on a GPU).
         Map<Device, List<Tensor[]>> byDevice = new EnumMap<>(Device.class);
         for (Tensor p : params) {

@@ -31,7 +31,7 @@ class CpuAdamWTest {
         for (long t = 1; t <= 4; t++) {
             MemorySegment g = random(n, 30 + t, -0.5, 0.5);
             reference(dp, toDoubles(g, n), dm, dv, wd, t);
-            CpuAdamW.step(n, p, g, m, v, LR, B1, B2, EPS, wd, t);
+            CpuAdamW.step(n, p, g, m, v, LR, B1, B2, EPS, wd, t, 1f);
             // Updates are ~lr = 1e-2 against params ~1: 1e-6 absolute is ~1e-4 of an update. m cancels towards 0
             // when gradients change sign, so its bound is absolute: float rounding of terms ~0.05 is ~1e-8 a step.
             assertClose(dp, p, 1e-6, 1e-6);
@@ -53,6 +53,6 @@ class CpuAdamWTest {
     @Test
     void rejectsStepZero() {
         MemorySegment s = floats(1);
-        assertThrows(IllegalArgumentException.class, () -> CpuAdamW.step(1, s, s, s, s, LR, B1, B2, EPS, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> CpuAdamW.step(1, s, s, s, s, LR, B1, B2, EPS, 0, 0, 1f));
     }
 }

@@ -1,6 +1,8 @@
 package dev.lathe.core.optim;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lathe.core.Scope;
 import dev.lathe.core.Tensor;
@@ -49,6 +51,54 @@ class AdamWTest {
         } finally {
             w.close();
             b.close();
+        }
+    }
+
+    /**
+     * A clip coefficient handed to step(float) gives bit for bit the parameters and moments of clip_grad_norm_
+     * (gradients scaled in place) followed by step(): the product g·c is the same float32 either way.
+     */
+    @Test
+    void clipCoefficientInTheStepEqualsClippingTheGradientsFirst() {
+        Random rng = new Random(11);
+        int n = 53;
+        float[] init = new float[n];
+        for (int i = 0; i < n; i++) init[i] = (float) rng.nextGaussian();
+        var cfg = new AdamWConfig(0.01f, 0.9f, 0.999f, 1e-8f, 0.1f);
+        Tensor fused = Tensor.of(init.clone(), n).requiresGrad(true), separate = Tensor.of(init.clone(), n).requiresGrad(true);
+        try (var optFused = new AdamW(List.of(fused), cfg); var optSeparate = new AdamW(List.of(separate), cfg)) {
+            for (int step = 1; step <= 3; step++) {
+                float[] g = new float[n];
+                for (int i = 0; i < n; i++) g[i] = (float) (3 * rng.nextGaussian()); // norm ~ 22: clipped at 1
+                fused.setGrad(Scope.escape(() -> Tensor.of(g.clone(), n)));
+                separate.setGrad(Scope.escape(() -> Tensor.of(g.clone(), n)));
+                GradClip.Clip clip = GradClip.measure(List.of(fused), 1.0);
+                assertTrue(clip.coefficient() < 0.1f, "the gradients must be clipped: " + clip);
+                assertEquals(clip.norm(), GradClip.clipGradNorm(List.of(separate), 1.0));
+                optFused.step(clip.coefficient());
+                optSeparate.step();
+                assertArrayEquals(g, fused.grad().toFloatArray(), "the CPU reads the gradient, leaving it as it was");
+                assertArrayEquals(separate.toFloatArray(), fused.toFloatArray());
+                assertArrayEquals(optSeparate.moments(separate).expAvgSq().toFloatArray(),
+                        optFused.moments(fused).expAvgSq().toFloatArray());
+            }
+        } finally {
+            fused.close();
+            separate.close();
+        }
+    }
+
+    @Test
+    void clipOfANormBelowTheLimitOrNotFiniteIsOne() {
+        Tensor w = Tensor.of(new float[] {0.3f, 0.4f}).requiresGrad(true);
+        try {
+            w.setGrad(Scope.escape(() -> Tensor.of(new float[] {0.3f, 0.4f})));
+            assertEquals(1f, GradClip.measure(List.of(w), 1.0).coefficient());
+            assertEquals(0.5, GradClip.measure(List.of(w), 1.0).norm(), 1e-7);
+            w.setGrad(Scope.escape(() -> Tensor.of(new float[] {Float.NaN, 0.4f})));
+            assertEquals(1f, GradClip.measure(List.of(w), 1.0).coefficient());
+        } finally {
+            w.close();
         }
     }
 

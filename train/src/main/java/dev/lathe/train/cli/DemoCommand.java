@@ -78,8 +78,9 @@ public final class DemoCommand implements Command {
                     Tensor l = model.loss(data[0], data[1], batch);
                     model.zeroGrad();
                     l.backward();
-                    gradNorm = GradClip.clipGradNorm(model.parameters(), 1.0);
-                    opt.step();
+                    GradClip.Clip clip = GradClip.measure(model.parameters(), 1.0);
+                    gradNorm = clip.norm();
+                    opt.step(clip.coefficient());
                     loss = l.item();
                 }
                 if (step % 25 == 0 || step == steps - 1) {

@@ -104,12 +104,12 @@ public final class OnlineTrainer {
                     globalBatch, config.lr(), config.scheduler());
             OnlineTask.Update update = () -> {
                 if (world.size() > 1) buckets.finish(1.0 / world.size()); // each rank's loss is its shard's mean
-                double norm = config.maxGradNorm() > 0
-                        ? GradClip.clipGradNorm(params, config.maxGradNorm())
-                        : GradClip.globalNorm(params);
-                optimizer.step();
+                GradClip.Clip clip = config.maxGradNorm() > 0
+                        ? GradClip.measure(params, config.maxGradNorm())
+                        : new GradClip.Clip(GradClip.globalNorm(params), 1f);
+                optimizer.step(clip.coefficient());
                 params.forEach(Tensor::zeroGrad);
-                return norm;
+                return clip.norm();
             };
             try (MetricsLog log = leader ? new MetricsLog(config.out().resolve(Trainer.METRICS), out, done) : null) {
                 for (long step = done + 1; step <= total; step++) {

@@ -157,9 +157,11 @@ public final class Trainer {
                         tokens = (long) sums[1];
                         own = StepMetricsReduction.reduce(own, world);
                     }
-                    double gradNorm = config.maxGradNorm() > 0
-                            ? GradClip.clipGradNorm(params, config.maxGradNorm())
-                            : GradClip.globalNorm(params);
+                    // The clip coefficient goes into the AdamW update (no scaling pass over the gradients).
+                    GradClip.Clip clip = config.maxGradNorm() > 0
+                            ? GradClip.measure(params, config.maxGradNorm())
+                            : new GradClip.Clip(GradClip.globalNorm(params), 1f);
+                    double gradNorm = clip.norm();
                     boolean skipped = !Double.isFinite(loss) || !Double.isFinite(gradNorm);
                     if (skipped) {
                         String culprit = NanPolicy.culprit(loss, named);
@@ -172,7 +174,7 @@ public final class Trainer {
                     }
                     double lr = config.lr() * schedule.factor(step - 1);
                     optimizer.setLr((float) lr);
-                    if (!skipped) optimizer.step();
+                    if (!skipped) optimizer.step(clip.coefficient());
                     tokensSeen += tokens;
                     double tokensPerSecond = tokens / ((System.nanoTime() - begin) / 1e9);
 
