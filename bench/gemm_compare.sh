@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # Lathe's GEMM against OpenBLAS (numpy) on the same shapes, back to back, one shape at a time, so that both
 # sides of each ratio see the same machine state. Each side warms up >= 10 calls and >= 3 s, then times 30
-# calls (10 for the LM head) and reports the median; the two alternate ROUNDS times (default 3) and each keeps
+# calls (10 for the LM head's products) and reports the median; the two alternate ROUNDS times (default 3) and each keeps
 # its best median, so a few seconds of load from a neighbour on a shared host does not decide the ratio.
-#   [ROUNDS=3] bench/gemm_compare.sh [MxNxK[:ta][:tb] ...]   (default: 1024^3 and GPT-2 124M's shapes at 256 tokens)
+#   [ROUNDS=3] bench/gemm_compare.sh [MxNxK[:ta][:tb] ...]   (default: 1024^3 and GPT-2 124M's shapes at 256 tokens,
+#   the LM head's weight gradient included)
 # Prints one line per shape: Lathe's and OpenBLAS's best median GFLOP/s, their ratio, and every round's medians.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHAPES=("$@")
 [[ ${#SHAPES[@]} -gt 0 ]] || SHAPES=(1024x1024x1024:tb 256x2304x768:tb 256x3072x768:tb 256x768x3072:tb \
-                                     768x2304x256:ta 256x50257x768:tb)
+                                     768x2304x256:ta 256x50257x768:tb 50257x768x256:ta)
 printf '%-20s %8s %9s %6s   %s\n' shape lathe openblas ratio 'rounds (lathe/openblas)'
 for spec in "${SHAPES[@]}"; do
   IFS=x read -r m n k <<<"${spec%%:*}"
   ta=false; tb=false
   [[ "$spec" == *:ta* ]] && ta=true
   [[ "$spec" == *:tb* ]] && tb=true
-  iters=30; [[ "$n" -gt 10000 ]] && iters=10
+  iters=30; [[ "$m" -gt 10000 || "$n" -gt 10000 ]] && iters=10
   lathe=(); blas=()
   for ((r = 0; r < ${ROUNDS:-3}; r++)); do
     lathe+=("$("$ROOT/lathe" bench gemm --m "$m" --n "$n" --k "$k" --trans-a "$ta" --trans-b "$tb" --iters "$iters" \

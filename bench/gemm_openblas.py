@@ -16,7 +16,7 @@ import numpy as np
 # GPT-2 124M at batch 4 x 64 (N = 256 rows): the qkv / fc products, the MLP's down projection, a weight
 # gradient (xᵀ g), the LM head; ":ta" / ":tb" mark transA / transB as for `./lathe bench gemm`.
 DEFAULT_SHAPES = ["1024x1024x1024:tb", "256x2304x768:tb", "256x3072x768:tb", "256x768x3072:tb", "768x2304x256:ta",
-                  "256x50257x768:tb"]
+                  "256x50257x768:tb", "50257x768x256:ta"]
 
 
 def run(shape, trans_a, trans_b, warmup=10, warmup_seconds=3.0, iters=30):
@@ -45,5 +45,5 @@ def run(shape, trans_a, trans_b, warmup=10, warmup_seconds=3.0, iters=30):
 
 for spec in sys.argv[1:] or DEFAULT_SHAPES:
     shape, *flags = spec.split(":")
-    large = int(shape.split("x")[1]) > 10000
+    large = max(map(int, shape.split("x")[:2])) > 10000  # the LM head and its weight gradient
     run(shape, "ta" in flags, "tb" in flags, iters=10 if large else 30)
