@@ -106,6 +106,21 @@ public interface Backend {
 
     void geluBackward(Tensor x, Tensor dout, Tensor dx);
 
+    /**
+     * out = gelu(x + bias), bias [C] repeated over the rows of x [.., C]: a Linear's bias and GPT-2's MLP GELU in
+     * one pass (this default runs the add, then the GELU in place).
+     */
+    default void biasGeluForward(Tensor x, Tensor bias, Tensor out) {
+        binary(BinaryOp.ADD, x, bias, out);
+        geluForward(out, out);
+    }
+
+    /** dx = dout · gelu'(x + bias): the gradient of the sum x + bias (the bias's is dx's column sum). */
+    default void biasGeluBackward(Tensor x, Tensor bias, Tensor dout, Tensor dx) {
+        binary(BinaryOp.ADD, x, bias, dx);
+        geluBackward(dx, dout, dx);
+    }
+
     void siluForward(Tensor x, Tensor out);
 
     void siluBackward(Tensor x, Tensor dout, Tensor dx);

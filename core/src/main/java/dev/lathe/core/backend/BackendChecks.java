@@ -59,6 +59,16 @@ public final class BackendChecks {
         }
     }
 
+    /** F32 contiguous x [.., C] and bias [C]; the others (outputs, gradients) x's shape, F32 and contiguous. */
+    public static void biasRows(Tensor x, Tensor bias, Tensor... others) {
+        rowwise(x, others);
+        f32(bias);
+        contiguous(bias);
+        if (x.rank() == 0 || bias.rank() != 1 || bias.dim(0) != x.dim(-1)) {
+            throw new IllegalArgumentException("bias " + bias + " does not match the rows of " + x);
+        }
+    }
+
     /** F32 vectors of n elements (null skipped). */
     public static void vector(long n, Tensor... ts) {
         for (Tensor t : ts) {

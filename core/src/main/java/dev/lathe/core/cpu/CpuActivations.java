@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -37,19 +38,13 @@ public final class CpuActivations {
         CpuRanges.forElements(n, (from, to) -> {
             long i = from;
             for (long end = CpuRanges.vectorEnd(from, to, LANES); i < end; i += LANES) {
-                FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, NATIVE);
-                FloatVector u2 = v.mul(v).mul(C).fma(v, v).mul(-2 * K); // -2u
-                v.div(VectorMath.exp(u2).add(1f)).intoMemorySegment(out, i * 4, NATIVE);
+                gelu(FloatVector.fromMemorySegment(F, x, i * 4, NATIVE)).intoMemorySegment(out, i * 4, NATIVE);
             }
-            geluForwardTail(i, to, x, out);
+            if (i < to) { // the tail through the same vector math, masked: every element rounds alike wherever it sits
+                VectorMask<Float> m = F.indexInRange(i, to);
+                gelu(FloatVector.fromMemorySegment(F, x, i * 4, NATIVE, m)).intoMemorySegment(out, i * 4, NATIVE, m);
+            }
         });
-    }
-
-    private static void geluForwardTail(long from, long to, MemorySegment x, MemorySegment out) {
-        for (long i = from; i < to; i++) {
-            float v = x.getAtIndex(JAVA_FLOAT, i);
-            out.setAtIndex(JAVA_FLOAT, i, (float) (v / (1 + Math.exp(-2 * K * Math.fma(C, v * v * v, v)))));
-        }
     }
 
     /**
@@ -60,26 +55,84 @@ public final class CpuActivations {
         CpuRanges.forElements(n, (from, to) -> {
             long i = from;
             for (long end = CpuRanges.vectorEnd(from, to, LANES); i < end; i += LANES) {
-                FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, NATIVE)
-                        .max(-GELU_GRAD_CLAMP).min(GELU_GRAD_CLAMP);
-                FloatVector x2 = v.mul(v);
-                FloatVector s = ONE.div(VectorMath.exp(x2.fma(C, 1f).mul(v).mul(-2 * K)).add(1f)); // σ(2u)
-                FloatVector du2 = x2.fma(3 * C, 1f).mul(2 * K).mul(v); // 2 x K (1 + 3 C x²)
-                FloatVector grad = s.sub(s.mul(s)).fma(du2, s);
-                grad.mul(FloatVector.fromMemorySegment(F, dout, i * 4, NATIVE)).intoMemorySegment(dx, i * 4, NATIVE);
+                geluGrad(FloatVector.fromMemorySegment(F, x, i * 4, NATIVE))
+                        .mul(FloatVector.fromMemorySegment(F, dout, i * 4, NATIVE)).intoMemorySegment(dx, i * 4, NATIVE);
             }
-            geluBackwardTail(i, to, x, dout, dx);
+            if (i < to) {
+                VectorMask<Float> m = F.indexInRange(i, to);
+                geluGrad(FloatVector.fromMemorySegment(F, x, i * 4, NATIVE, m))
+                        .mul(FloatVector.fromMemorySegment(F, dout, i * 4, NATIVE, m)).intoMemorySegment(dx, i * 4, NATIVE, m);
+            }
         });
     }
 
-    private static void geluBackwardTail(long from, long to, MemorySegment x, MemorySegment dout, MemorySegment dx) {
-        for (long i = from; i < to; i++) {
-            float v = Math.clamp(x.getAtIndex(JAVA_FLOAT, i), -GELU_GRAD_CLAMP, GELU_GRAD_CLAMP);
-            float x2 = v * v;
-            double s = 1 / (1 + Math.exp(-2 * K * v * Math.fma(C, x2, 1f)));
-            double du2 = 2 * K * v * Math.fma(3 * C, x2, 1f);
-            dx.setAtIndex(JAVA_FLOAT, i, (float) ((s + s * (1 - s) * du2) * dout.getAtIndex(JAVA_FLOAT, i)));
-        }
+    // ---- Bias + GELU: out = gelu(x + bias) with bias [C] repeated over the rows of x [rows, C] (a Linear's bias
+    // and GPT-2's MLP activation), and backward dx = dout · gelu'(x + bias), the gradient of the sum (the bias's is
+    // its column sum). One pass each way where an add and a GELU made two and kept their intermediate; the sum is
+    // rounded to float first and every element (row tails too, masked) takes the same vector math, so the values
+    // are those of the two ops bit for bit.
+
+    public static void biasGeluForward(int rows, int C, MemorySegment x, MemorySegment bias, MemorySegment out) {
+        CpuParallel.forRange(rows, rowGrain(C), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                long row = (long) r * C * 4;
+                int c = 0;
+                for (int end = C - C % LANES; c < end; c += LANES) {
+                    FloatVector v = FloatVector.fromMemorySegment(F, x, row + c * 4L, NATIVE)
+                            .add(FloatVector.fromMemorySegment(F, bias, c * 4L, NATIVE));
+                    gelu(v).intoMemorySegment(out, row + c * 4L, NATIVE);
+                }
+                if (c < C) {
+                    VectorMask<Float> m = F.indexInRange(c, C);
+                    FloatVector v = FloatVector.fromMemorySegment(F, x, row + c * 4L, NATIVE, m)
+                            .add(FloatVector.fromMemorySegment(F, bias, c * 4L, NATIVE, m));
+                    gelu(v).intoMemorySegment(out, row + c * 4L, NATIVE, m);
+                }
+            }
+        });
+    }
+
+    public static void biasGeluBackward(int rows, int C, MemorySegment x, MemorySegment bias, MemorySegment dout,
+                                        MemorySegment dx) {
+        CpuParallel.forRange(rows, rowGrain(C), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                long row = (long) r * C * 4;
+                int c = 0;
+                for (int end = C - C % LANES; c < end; c += LANES) {
+                    FloatVector v = FloatVector.fromMemorySegment(F, x, row + c * 4L, NATIVE)
+                            .add(FloatVector.fromMemorySegment(F, bias, c * 4L, NATIVE));
+                    geluGrad(v).mul(FloatVector.fromMemorySegment(F, dout, row + c * 4L, NATIVE))
+                            .intoMemorySegment(dx, row + c * 4L, NATIVE);
+                }
+                if (c < C) {
+                    VectorMask<Float> m = F.indexInRange(c, C);
+                    FloatVector v = FloatVector.fromMemorySegment(F, x, row + c * 4L, NATIVE, m)
+                            .add(FloatVector.fromMemorySegment(F, bias, c * 4L, NATIVE, m));
+                    geluGrad(v).mul(FloatVector.fromMemorySegment(F, dout, row + c * 4L, NATIVE, m))
+                            .intoMemorySegment(dx, row + c * 4L, NATIVE, m);
+                }
+            }
+        });
+    }
+
+    /** Rows a parallel chunk at least: ~32K elements, as {@link CpuRanges#forElements}'s grain. */
+    private static int rowGrain(int C) {
+        return Math.max(1, CpuRanges.BLOCK * CpuRanges.GRAIN_BLOCKS / Math.max(1, C));
+    }
+
+    /** gelu(v) = v σ(2u) = v / (1 + e^(-2u)), u = K (v + C v³). */
+    private static FloatVector gelu(FloatVector v) {
+        FloatVector u2 = v.mul(v).mul(C).fma(v, v).mul(-2 * K); // -2u
+        return v.div(VectorMath.exp(u2).add(1f));
+    }
+
+    /** gelu'(v) = s + 2 v s (1 - s) K (1 + 3 C v²), s = σ(2u), v clamped to ±GELU_GRAD_CLAMP. */
+    private static FloatVector geluGrad(FloatVector x) {
+        FloatVector v = x.max(-GELU_GRAD_CLAMP).min(GELU_GRAD_CLAMP);
+        FloatVector x2 = v.mul(v);
+        FloatVector s = ONE.div(VectorMath.exp(x2.fma(C, 1f).mul(v).mul(-2 * K)).add(1f)); // σ(2u)
+        FloatVector du2 = x2.fma(3 * C, 1f).mul(2 * K).mul(v); // 2 x K (1 + 3 C x²)
+        return s.sub(s.mul(s)).fma(du2, s);
     }
 
     // ---- SiLU: out = x σ(x), σ(x) = 1 / (1 + e^-x). Shapes: x, out, dout, dx [n]. e^-x overflowing to

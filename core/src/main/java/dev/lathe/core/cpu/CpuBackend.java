@@ -240,6 +240,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void biasGeluForward(Tensor x, Tensor bias, Tensor out) {
+        BackendChecks.biasRows(x, bias, out);
+        CpuActivations.biasGeluForward(rows(x), x.dim(-1), x.segment(), bias.segment(), out.segment());
+    }
+
+    @Override
+    public void biasGeluBackward(Tensor x, Tensor bias, Tensor dout, Tensor dx) {
+        BackendChecks.biasRows(x, bias, dout, dx);
+        CpuActivations.biasGeluBackward(rows(x), x.dim(-1), x.segment(), bias.segment(), dout.segment(), dx.segment());
+    }
+
+    @Override
     public void siluForward(Tensor x, Tensor out) {
         rowwise(x, out);
         CpuActivations.siluForward(x.numel(), x.segment(), out.segment());

@@ -21,6 +21,21 @@ public final class ActivationOps {
         }, x);
     }
 
+    /**
+     * gelu(x + bias), bias [C] over the rows of x [.., C]: the same values as gelu(add(x, bias)) with one pass each
+     * way and no intermediate sum (backward recomputes it from x, which is kept in its place).
+     */
+    public static Tensor biasGelu(Tensor x, Tensor bias) {
+        Tensor xc = x.contiguous(), bc = bias.contiguous();
+        Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
+        be(x).biasGeluForward(xc, bc, out);
+        return Node.record(out, "biasGelu", (g, needs) -> {
+            Tensor dx = Tensor.empty(x.device(), x.dtype(), x.shape());
+            be(g).biasGeluBackward(xc, bc, g.contiguous(), dx);
+            return new Tensor[] {needs[0] ? dx : null, needs[1] ? ElementwiseOps.reduceTo(dx, bias) : null};
+        }, x, bias);
+    }
+
     /** SiLU (swish): x σ(x). */
     public static Tensor silu(Tensor x) {
         Tensor xc = x.contiguous();

@@ -127,6 +127,7 @@ class DeviceOpsTest {
     @Test
     void activationsAndDropout() {
         check("gelu", in -> ActivationOps.gelu(in[0]), randn(4, 9));
+        check("biasGelu", in -> ActivationOps.biasGelu(in[0], in[1]), randn(4, 9), randn(9)); // Backend's default
         check("silu", in -> ActivationOps.silu(in[0]), randn(4, 9));
         check("softmax", in -> ActivationOps.softmax(in[0]), randn(4, 9));
         check("dropout", in -> DropoutOps.dropout(in[0], 0.3f, 99L), randn(5, 8));

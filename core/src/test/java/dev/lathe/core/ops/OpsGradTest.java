@@ -8,6 +8,7 @@ import dev.lathe.core.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.BinaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -256,6 +257,44 @@ class OpsGradTest {
         GradCheck.check("gelu", List.of(x), in -> ActivationOps.gelu(in.get(0)));
         GradCheck.check("silu", List.of(x), in -> ActivationOps.silu(in.get(0)));
         GradCheck.check("softmax", List.of(x), in -> ActivationOps.softmax(in.get(0)));
+    }
+
+    /**
+     * gelu(x + bias) against float64 on rows of 9 (a scalar tail each row) and 32 columns, its gradients in x and
+     * the bias against finite differences, and bit for bit the values and gradients of gelu(add(x, bias)).
+     */
+    @Test
+    void biasGeluMatchesFloat64AndTheTwoOpsItFuses() {
+        for (int cols : new int[] {9, 32}) {
+            Tensor x = randn(5, cols), bias = randn(cols);
+            try (var s = Scope.open()) {
+                double[] dx = d(x), db = d(bias), expected = new double[dx.length];
+                for (int i = 0; i < dx.length; i++) {
+                    double v = (float) (dx[i] + db[i % cols]); // the sum is a float, as in the two-op form
+                    expected[i] = 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
+                }
+                assertClose(expected, ActivationOps.biasGelu(x, bias).toFloatArray(), 1e-5);
+            }
+            GradCheck.check("biasGelu", List.of(x, bias), in -> ActivationOps.biasGelu(in.get(0), in.get(1)));
+        }
+        Tensor x = randn(6, 32).requiresGrad(true), bias = randn(32).requiresGrad(true);
+        Tensor w = randn(6, 32);
+        float[][] fused = valueAndGrads(x, bias, w, ActivationOps::biasGelu);
+        float[][] twoOps = valueAndGrads(x, bias, w, (a, b) -> ActivationOps.gelu(ElementwiseOps.add(a, b)));
+        for (int i = 0; i < 3; i++) assertArrayEquals(twoOps[i], fused[i], "output / dx / dbias " + i);
+        x.zeroGrad();
+        bias.zeroGrad();
+    }
+
+    /** f(x, bias)'s values, and the gradients of x and bias for the loss sum(f · w). */
+    private static float[][] valueAndGrads(Tensor x, Tensor bias, Tensor w, BinaryOperator<Tensor> f) {
+        x.zeroGrad();
+        bias.zeroGrad();
+        try (var s = Scope.open()) {
+            Tensor y = f.apply(x, bias);
+            ReduceOps.sum(ElementwiseOps.mul(y, w)).backward();
+            return new float[][] {y.toFloatArray(), x.grad().toFloatArray(), bias.grad().toFloatArray()};
+        }
     }
 
     // ---------------------------------------------------------------- embedding, attention, loss

@@ -3,7 +3,6 @@ package dev.lathe.models.gpt2;
 import dev.lathe.core.Tensor;
 import dev.lathe.core.nn.Dropout;
 import dev.lathe.core.nn.Module;
-import dev.lathe.core.ops.ActivationOps;
 
 /** GPT-2's feed-forward: c_fc (C → hidden), GELU in tanh form, c_proj (hidden → C), dropout (resid_pdrop). */
 final class Gpt2Mlp extends Module {
@@ -18,6 +17,6 @@ final class Gpt2Mlp extends Module {
     }
 
     Tensor forward(Tensor x) {
-        return dropout.forward(cProj.forward(ActivationOps.gelu(cFc.forward(x))));
+        return dropout.forward(cProj.forward(cFc.forwardGelu(x))); // c_fc's bias and the GELU fused
     }
 }
