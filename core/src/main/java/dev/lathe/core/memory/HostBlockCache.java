@@ -24,14 +24,14 @@ import java.util.function.Consumer;
 final class HostBlockCache {
     /** Smaller blocks are left to the C allocator, which recycles them in its heap without new pages. */
     static final long MIN_BLOCK = 64 << 10;
+    /** Held bytes may pass the live peak by this fraction of it before cached blocks are given back. */
+    private static final int SLACK_DIVISOR = 16;
 
     private record Block(MemorySegment raw, long freedAt) {}
 
     private final TreeMap<Long, ArrayDeque<Block>> free = new TreeMap<>();
     private final Consumer<MemorySegment> release;
     private long cachedBytes;
-    /** Held bytes may pass the live peak by this fraction of it before cached blocks are given back. */
-    private static final int SLACK_DIVISOR = 16;
 
     /** Bytes of cacheable blocks obtained from the C allocator and not given back (live or cached). */
     private long heldBytes;

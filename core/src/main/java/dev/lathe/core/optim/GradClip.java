@@ -8,7 +8,8 @@ import java.util.List;
 public final class GradClip {
     /**
      * The global norm before clipping (what trainers log as grad_norm) and the factor clip_grad_norm_ scales the
-     * gradients by: maxNorm / (norm + 1e-6) when that is below 1, else 1 (also for a norm that is not finite).
+     * gradients by: maxNorm / (norm + 1e-6) when that is below 1, else 1 (also for a norm that is not finite, and
+     * without clipping).
      */
     public record Clip(double norm, float coefficient) {}
 
@@ -26,11 +27,11 @@ public final class GradClip {
     /**
      * The norm and clip coefficient without touching the gradients: hand the coefficient to
      * {@link AdamW#step(float)}, which folds it into the update instead of a scaling pass over every gradient.
+     * maxNorm 0 or less means no clipping (the trainers' {@code --max-grad-norm 0}): the norm, coefficient 1.
      */
     public static Clip measure(List<Tensor> params, double maxNorm) {
         double norm = globalNorm(params);
-        double coef = maxNorm / (norm + 1e-6);
-        return new Clip(norm, coef < 1 ? (float) coef : 1f);
+        return new Clip(norm, maxNorm > 0 ? coefficient(norm, maxNorm) : 1f);
     }
 
     /**
@@ -38,13 +39,20 @@ public final class GradClip {
      * clipping.
      */
     public static double clipGradNorm(List<Tensor> params, double maxNorm) {
-        Clip clip = measure(params, maxNorm);
-        if (clip.coefficient() < 1f) {
+        double norm = globalNorm(params);
+        float coef = coefficient(norm, maxNorm);
+        if (coef < 1f) {
             for (Tensor p : params) {
                 Tensor g = p.grad();
-                if (g != null) Backends.of(g).scale(g, clip.coefficient(), g);
+                if (g != null) Backends.of(g).scale(g, coef, g);
             }
         }
-        return clip.norm();
+        return norm;
+    }
+
+    /** clip_grad_norm_'s factor: maxNorm / (norm + 1e-6) when that is below 1, else 1 (also for a NaN norm). */
+    private static float coefficient(double norm, double maxNorm) {
+        double coef = maxNorm / (norm + 1e-6);
+        return coef < 1 ? (float) coef : 1f;
     }
 }

@@ -95,6 +95,8 @@ class AdamWTest {
             w.setGrad(Scope.escape(() -> Tensor.of(new float[] {0.3f, 0.4f})));
             assertEquals(1f, GradClip.measure(List.of(w), 1.0).coefficient());
             assertEquals(0.5, GradClip.measure(List.of(w), 1.0).norm(), 1e-7);
+            assertEquals(1f, GradClip.measure(List.of(w), 0.0).coefficient(), "max norm 0: no clipping");
+            assertEquals(0.5, GradClip.measure(List.of(w), 0.0).norm(), 1e-7);
             w.setGrad(Scope.escape(() -> Tensor.of(new float[] {Float.NaN, 0.4f})));
             assertEquals(1f, GradClip.measure(List.of(w), 1.0).coefficient());
         } finally {

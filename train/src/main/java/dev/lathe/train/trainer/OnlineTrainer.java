@@ -104,9 +104,7 @@ public final class OnlineTrainer {
                     globalBatch, config.lr(), config.scheduler());
             OnlineTask.Update update = () -> {
                 if (world.size() > 1) buckets.finish(1.0 / world.size()); // each rank's loss is its shard's mean
-                GradClip.Clip clip = config.maxGradNorm() > 0
-                        ? GradClip.measure(params, config.maxGradNorm())
-                        : new GradClip.Clip(GradClip.globalNorm(params), 1f);
+                GradClip.Clip clip = GradClip.measure(params, config.maxGradNorm());
                 optimizer.step(clip.coefficient());
                 params.forEach(Tensor::zeroGrad);
                 return clip.norm();

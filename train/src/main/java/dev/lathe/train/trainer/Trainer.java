@@ -158,9 +158,7 @@ public final class Trainer {
                         own = StepMetricsReduction.reduce(own, world);
                     }
                     // The clip coefficient goes into the AdamW update (no scaling pass over the gradients).
-                    GradClip.Clip clip = config.maxGradNorm() > 0
-                            ? GradClip.measure(params, config.maxGradNorm())
-                            : new GradClip.Clip(GradClip.globalNorm(params), 1f);
+                    GradClip.Clip clip = GradClip.measure(params, config.maxGradNorm());
                     double gradNorm = clip.norm();
                     boolean skipped = !Double.isFinite(loss) || !Double.isFinite(gradNorm);
                     if (skipped) {
